@@ -34,7 +34,7 @@ def pytest_collect_file(file_path, parent):
                 import nbformat
 
                 original = nbformat.read
-                nbformat.read = lambda path, as_version=4: jupytext.read(path)
+                nbformat.read = lambda path, as_version=4: jupytext.read(path, fmt="md:myst")
                 try:
                     yield from super().collect()
                 finally:

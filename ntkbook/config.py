@@ -1,6 +1,6 @@
 """Numerical conventions shared by every chapter.
 
-* every inequality is checked in float64 (:data:`DTYPE`);
+* every inequality is checked in float64 (``DTYPE``);
 * every random draw takes an explicit seed (:func:`generator`);
 * one knob, the environment variable ``NTKBOOK_SCALE``, scales every chapter:
   ``NTKBOOK_SCALE=small`` (the default, what CI runs) or ``NTKBOOK_SCALE=full``

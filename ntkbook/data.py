@@ -27,7 +27,7 @@ def labels(n: int, seed: int, kind: str = "gaussian", C: float = 1.0, outputs: i
            X: torch.Tensor | None = None) -> torch.Tensor:
     """Labels for ``n`` samples.
 
-    kind: ``"gaussian"`` (N(0,1), Du et al. Sec. 5), ``"uniform"`` (U[-C, C], so |y| <= C),
+    kind: ``"gaussian"`` (N(0,1), Du et al. Sec. 5), ``"uniform"`` (U[-C, C], so abs(y) <= C),
     ``"sign"`` (±C), ``"teacher"`` (C·tanh of a random linear teacher on ``X``).
     ``outputs`` gives an (n, outputs) matrix instead of a vector.
     """
@@ -92,7 +92,7 @@ def check_unit_norm(X, tol: float = 1e-10) -> None:
 
 
 def max_abs_cosine(X) -> tuple[float, tuple[int, int]]:
-    """max_{i != j} |cos angle(x_i, x_j)| and the pair attaining it."""
+    """max over i != j of abs(cos angle(x_i, x_j)), and the pair attaining it."""
     A = _np(X)
     if A.shape[0] < 2:
         return 0.0, (0, 0)

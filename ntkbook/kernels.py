@@ -223,7 +223,7 @@ def condition_number(H) -> float:
 
 
 def lambda0(X) -> float:
-    """λ0 = λ_min(H∞) (Du et al. 2019, Assumption 3.1). Raises :class:`AssumptionError` naming
+    """λ0 = λ_min(H∞) (Du et al. 2019, Assumption 3.1). Raises :class:`ntkbook.errors.AssumptionError` naming
     Thm 3.1 when two inputs are parallel (then λ0 = 0) or λ0 is below eigensolver resolution."""
     check_unit_norm(to_numpy(X))
     check_not_parallel(X)

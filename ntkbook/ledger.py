@@ -14,7 +14,7 @@ A notebook opens one ledger and checks claims through it::
   claim has no hypothesis, e.g. an identity). A conclusion that holds although the hypothesis
   did not is recorded as *holds beyond hypothesis* — never as a plain "holds".
 * ``expect="violation"`` records a counterexample shown on purpose: it must fail, and it is an
-  error (:class:`ExpectedViolationHeld`) if it does not.
+  error (:class:`ntkbook.errors.ExpectedViolationHeld`) if it does not.
 * :meth:`Ledger.check_probability` checks a "with probability ≥ 1 − δ" statement over repeated
   seeds with a one-sided binomial test of the failure rate against δ (``scipy.stats.binomtest``).
 
@@ -65,7 +65,7 @@ def code_hash(path) -> str | None:
         return None
     import jupytext
 
-    nb = jupytext.read(path)
+    nb = jupytext.read(path, fmt="md:myst")
     h = hashlib.sha256()
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -124,6 +124,14 @@ class Record:
 
     def __repr__(self) -> str:
         return self.line()
+
+    def _ipython_display_(self) -> None:
+        # each check shows itself once when recorded; a cell ending in a check does not repeat it
+        if getattr(self, "_shown", False):
+            return
+        self._shown = True
+        from IPython.display import HTML, display
+        display(HTML(self._repr_html_()))
 
     def _repr_html_(self) -> str:
         color = "#1a7f37" if self.ok else "#cf222e"
@@ -191,6 +199,8 @@ class Ledger:
     def _add(self, rec: Record) -> Record:
         self.records = [r for r in self.records if r.id != rec.id] + [rec]
         self._write()
+        if _in_ipython():
+            rec._ipython_display_()
         if rec.status == "violated":
             raise ClaimViolation(rec.line())
         if rec.status == "expected violation held":
@@ -258,6 +268,15 @@ class Ledger:
         return LedgerTable(self.records)
 
 
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def _seedlist(seeds):
     if seeds is None:
         return None
@@ -305,7 +324,7 @@ class LedgerTable:
 
 
 def load(directory=None) -> list[dict]:
-    """Every notebook record file under ``directory`` (default :func:`ledger_dir`)."""
+    """Every notebook record file under ``directory`` (default ``ledger_dir()``)."""
     directory = Path(directory) if directory else ledger_dir()
     out = []
     for p in sorted(directory.glob("*/*.json")):

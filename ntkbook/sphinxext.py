@@ -161,6 +161,8 @@ def on_build_finished(app, exc):
 
 
 def setup(app):
+    # page titles with math appear in every page's navigation: load MathJax everywhere
+    app.set_html_assets_policy("always")
     app.add_node(ledger_placeholder)
     app.add_directive("ntkbook-ledger", LedgerDirective)
     app.connect("config-inited", on_config_inited, priority=400)
