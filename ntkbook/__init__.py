@@ -8,9 +8,10 @@ Modules (each function names the equation it implements in its docstring):
 * :mod:`ntkbook.models`  — the four networks of the book
 * :mod:`ntkbook.kernels` — H∞, finite-width Gram matrices, arc-cosine kernels, empirical NTK, λ_min
 * :mod:`ntkbook.training`— gradient descent, gradient flow, Nesterov's method
+* :mod:`ntkbook.metrics` — per-iteration metrics recorded only when asked for
 * :mod:`ntkbook.ledger`  — the claims ledger every notebook records its checks in
 """
-from . import config, errors, data, models, kernels, training, ledger  # noqa: F401
+from . import config, errors, data, models, kernels, training, metrics, ledger  # noqa: F401
 from .config import DTYPE, device, pick, scale, seed_everything  # noqa: F401
 from .errors import AssumptionError, ClaimViolation, ExpectedViolationHeld  # noqa: F401
 from .ledger import Ledger  # noqa: F401

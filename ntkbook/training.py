@@ -95,41 +95,34 @@ def gradient_flow(loss: Callable, params: dict, t_max: float, dt: float, trainab
                   record: dict | None = None, every: int = 1, method: str = "rk4") -> Trajectory:
     """dθ/dt = −∇L(θ) integrated to ``t_max`` with step ``dt`` (classical RK4, or ``"euler"``,
     which is GD with η = dt). ``Trajectory.steps`` holds step indices; times are steps·dt."""
+    if method not in ("rk4", "euler"):
+        raise ValueError(f"unknown method {method!r}")
     trainable = tuple(trainable or params.keys())
     params = _detach(params)
     traj = Trajectory()
     n = int(round(t_max / dt))
 
-    def field_at(p):
-        v, g = gradients(loss, p, trainable)
-        return v, g
+    def shifted(k, h):
+        return {name: (params[name] - h * k[name]) if name in trainable else params[name] for name in params}
 
-    for k in range(n + 1):
-        value, k1 = field_at(params)
+    for step in range(n + 1):
+        value, k1 = gradients(loss, params, trainable)
         if not torch.isfinite(value):
             traj.diverged = True
             break
-        if k % every == 0 or k == n:
-            _record(traj, k, value, params, record, False)
-        if k == n:
+        if step % every == 0 or step == n:
+            _record(traj, step, value, params, record, False)
+        if step == n:
             break
+        if method == "euler":
+            direction = k1
+        else:
+            _, k2 = gradients(loss, shifted(k1, dt / 2), trainable)
+            _, k3 = gradients(loss, shifted(k2, dt / 2), trainable)
+            _, k4 = gradients(loss, shifted(k3, dt), trainable)
+            direction = {name: (k1[name] + 2 * k2[name] + 2 * k3[name] + k4[name]) / 6 for name in trainable}
         with torch.no_grad():
-            if method == "euler":
-                for name in trainable:
-                    params[name] = params[name] - dt * k1[name]
-                continue
-            if method != "rk4":
-                raise ValueError(f"unknown method {method!r}")
-
-            def shifted(kk, h):
-                return {name: (params[name] - h * kk[name]) if name in trainable else params[name]
-                        for name in params}
-        _, k2 = field_at(shifted(k1, dt / 2))
-        _, k3 = field_at(shifted(k2, dt / 2))
-        _, k4 = field_at(shifted(k3, dt))
-        with torch.no_grad():
-            for name in trainable:
-                params[name] = params[name] - dt / 6 * (k1[name] + 2 * k2[name] + 2 * k3[name] + k4[name])
+            params = shifted(direction, dt)
     traj.params = params
     return traj
 

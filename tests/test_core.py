@@ -252,3 +252,18 @@ def test_scale_knob(monkeypatch):
 def test_explicit_seed_required():
     with pytest.raises(ValueError, match="seed"):
         config.generator(None)
+
+
+def test_metrics_along_gd():
+    from ntkbook import metrics
+    net = models.TwoLayerReLU()
+    X = data.sphere(5, 3, seed=0)
+    y = data.labels(5, seed=1)
+    p = net.init(40, 3, seed=2, dev=torch.device("cpu"))
+    rec = {"dist": metrics.max_neuron_distance(p), "flips": metrics.pattern_change_fraction(X, p),
+           "lam": metrics.gram_lambda_min(X), "fro": metrics.layer_distance(p, "W")}
+    tr = training.gradient_descent(lambda q: net.loss(q, X, y), p, eta=0.5, steps=20, record=rec, every=5)
+    assert tr.steps == [0, 5, 10, 15, 20]
+    assert tr.metric("dist")[0] == 0 and tr.metric("flips")[0] == 0 and tr.metric("fro")[0] == 0
+    assert tr.metric("dist")[-1] > 0 and tr.metric("fro")[-1] >= tr.metric("dist")[-1]
+    assert 0 <= tr.metric("flips").max() <= 1 and tr.metric("lam").min() >= -1e-12
