@@ -1,0 +1,316 @@
+"""Du et al. 2019, pages 01–04 of the chapter: unit tests of ``ntkbook.du2019`` and a negative
+control for every claim the notebooks check (the same check function, with the hypothesis broken
+or the bound made false, must report ClaimViolation / AssumptionError)."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ntkbook import data, kernels, models
+from ntkbook import du2019 as du
+from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
+from ntkbook.ledger import Ledger
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    return Ledger("du2019", "test", directory=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def X():
+    return data.sphere(6, 8, seed=0)
+
+
+@pytest.fixture(scope="module")
+def y():
+    return data.labels(6, seed=1, kind="uniform", C=1.0)
+
+
+@pytest.fixture(scope="module")
+def lam0(X):
+    return kernels.lambda0(X)
+
+
+@pytest.fixture(scope="module")
+def flow(X, y):
+    return du.flow_run(X, y, 1000, seed=0, t_max=8.0, dt=0.2, every=5)
+
+
+@pytest.fixture(scope="module")
+def joint(X, y):
+    return du.flow_run(X, y, 1000, seed=0, t_max=8.0, dt=0.1, every=5, train_a=True)
+
+
+# ------------------------------------------------------------------ unit tests of the module
+def test_radii_and_widths(lam0):
+    n, delta = 6, 0.1
+    assert du.R_lemma32(n, lam0, delta) == pytest.approx(math.sqrt(2 * math.pi) / 16 * delta * lam0 / n**2)
+    # with c = sqrt(2 pi)/16 the Markov bound 4 n^2 R / (sqrt(2 pi) delta) is exactly lambda0/4
+    R = du.R_lemma32(n, lam0, delta)
+    assert 4 * n**2 * R / (math.sqrt(2 * math.pi) * delta) == pytest.approx(lam0 / 4)
+    m31 = du.m_lemma31(n, lam0, delta)
+    assert du.hoeffding_deviation(n, m31, delta) <= lam0 / 4 < du.hoeffding_deviation(n, m31 - 1, delta) * 1.0001
+    assert du.R_prime_flow(4, 100, 2.0, 0.5) == pytest.approx(2 * 2 * 2 / (10 * 0.5))
+    ms = du.m_R_prime_below_R(n, 1.3, lam0, delta)
+    assert du.R_prime_flow(n, ms, 1.3, lam0) < R <= du.R_prime_flow(n, ms - 1, 1.3, lam0)
+
+
+@pytest.mark.parametrize("call", [lambda: du.R_lemma32(4, 0.1, 0.0), lambda: du.R_lemma32(4, -1, 0.1),
+                                  lambda: du.m_lemma31(4, 0.0, 0.1), lambda: du.R_prime_flow(4, 10, 1.0, 0.0)])
+def test_bad_parameters_raise(call):
+    with pytest.raises(AssumptionError):
+        call()
+
+
+def test_anticoncentration_formulas():
+    R = np.array([1e-4, 0.1, 0.5, 1.0, 3.0])
+    assert np.all(du.anticoncentration_exact(R) <= du.anticoncentration_bound(R))
+    assert du.anticoncentration_exact(1.0) == pytest.approx(0.6826894921370859)
+
+
+def test_events_patterns_and_adversary(X):
+    W0 = models.TwoLayerReLU.init(500, X.shape[1], seed=3, dev="cpu")["W"]
+    R = 0.05
+    A = du.near_boundary(X, W0, R)
+    assert A.shape == (6, 500) and A.dtype == torch.bool
+    for mode in ("flip", "off", "eigen"):
+        W = du.adversarial_perturbation(X, W0, R, mode)
+        assert (W - W0).norm(dim=1).max() <= R
+        F = du.pattern_changes(X, W0, W)
+        assert not (F & ~A).any()                   # changes only on the events A_ir
+        assert F.any()
+    # 'flip' reaches every event of a neuron with a single near-boundary input
+    W = du.adversarial_perturbation(X, W0, R, "flip")
+    single = A.sum(0) == 1
+    assert torch.equal(du.pattern_changes(X, W0, W)[:, single], A[:, single])
+    assert du.max_distance(W0, W0) == 0.0
+    with pytest.raises(ValueError):
+        du.adversarial_perturbation(X, W0, R, "nope")
+
+
+def test_antipodal_structure():
+    d = 4
+    X1 = du.antipodal_data(1, d, seed=0, extra=3)
+    assert torch.allclose(X1[0], -X1[1])
+    Xd = du.antipodal_data(d, d, seed=1)
+    ev = kernels.eigenvalues(kernels.h_infinity(Xd))
+    assert np.abs(du.antipodal_spectrum(Xd[:d]) - ev).max() < 1e-12
+    assert ev[0] == pytest.approx(kernels.sigma_min(Xd[:d].numpy().T) ** 2 / 2, rel=1e-9)
+    Xm = du.antipodal_data(d + 1, d, seed=2)
+    H = kernels.h_infinity(Xm)
+    assert kernels.lambda_min(H) <= kernels.eig_tolerance(H)
+    with pytest.raises(AssumptionError, match="parallel"):
+        kernels.lambda0(X1)
+
+
+def test_closest_pair_bound_small_angle(X):
+    e = X[1] - (X[1] @ X[0]) * X[0]
+    e = e / e.norm()
+    Xt = X.clone()
+    Xt[1] = math.cos(1e-3) * X[0] + math.sin(1e-3) * e
+    b = du.closest_pair_bound(Xt)
+    assert b == pytest.approx(0.5 - math.cos(1e-3) * (math.pi - 1e-3) / (2 * math.pi), rel=1e-6)
+    assert kernels.lambda_min(kernels.h_infinity(Xt)) <= b
+
+
+def test_flow_run_records(flow):
+    assert flow.t[0] == 0 and flow.resid2.shape == flow.t.shape
+    assert np.all(np.diff(flow.resid2) <= 0)
+    assert np.isnan(flow.lam_min_G).all() and flow.dist_w[0] == 0
+
+
+# ------------------------------------------------------------------ page 01: negative controls
+def test_data_assumption(ledger, X, y):
+    du.check_data(ledger, X, y, C=1.0)
+    with pytest.raises(AssumptionError, match="parallel"):
+        du.check_data(ledger, torch.cat([X, X[:1]]))
+    with pytest.raises(AssumptionError, match="bounded labels"):
+        du.check_data(ledger, X, 3 * y.sign(), C=1.0)
+
+
+def test_homogeneity(ledger, X):
+    p = models.TwoLayerReLU.init(64, X.shape[1], seed=0, dev="cpu")
+    du.check_homogeneity(ledger, X, p, scales=[0.5, 3.0])
+    with pytest.raises(ClaimViolation):                      # c < 0: not positively homogeneous
+        du.check_homogeneity(ledger, X, p, scales=[-1.0])
+
+
+def test_init_variance_and_moments(ledger, X):
+    du.check_init_variance(ledger, du.init_output_moments(X, 64, range(200)))
+    with pytest.raises(ClaimViolation):                      # w_r ~ N(0, 1.5^2 I): variance 1.125
+        du.check_init_variance(ledger, du.init_output_moments(X, 64, range(200), w_std=1.5))
+    p = models.TwoLayerReLU.init(5000, X.shape[1], seed=1, dev="cpu")
+    du.check_init_moments(ledger, p["W"], p["a"])
+    with pytest.raises(ClaimViolation):
+        du.check_init_moments(ledger, 1.5 * p["W"], p["a"])
+    with pytest.raises(ClaimViolation):
+        du.check_init_moments(ledger, p["W"], 0.5 * p["a"])
+
+
+def test_gradient_formula(ledger, X, y):
+    p = models.TwoLayerReLU.init(64, X.shape[1], seed=2, dev="cpu")
+    du.check_gradient_formula(ledger, X, y, p)
+    p["W"][0] = 0.0                                          # exact ties: sigma'(0) = 0 vs 1{0 >= 0}
+    with pytest.raises(ClaimViolation):
+        du.check_gradient_formula(ledger, X, y, p)
+
+
+def test_prediction_dynamics(ledger, X, y):
+    p = models.TwoLayerReLU.init(256, X.shape[1], seed=4, dev="cpu")
+    du.check_prediction_dynamics(ledger, X, y, p)
+    with pytest.raises(ClaimViolation):                      # a_r = ±2 breaks a_r^2 = 1 in eq. (7)
+        du.check_prediction_dynamics(ledger, X, y, {**p, "a": 2 * p["a"]})
+
+
+def test_mc_kernels(ledger, X):
+    S = 20_000
+    H1, K1 = kernels.h_infinity(X), kernels.arccos1(X)
+    du.check_mc_entries(ledger, H1, lambda: du.mc_moments(X, S, 0), S, "du2019.h1.mc", "", "")
+    du.check_mc_entries(ledger, K1, lambda: du.mc_moments(X, S, 1, "relu"), S, "du2019.h2.mc", "", "")
+    with pytest.raises(ClaimViolation):
+        du.check_mc_entries(ledger, 1.05 * H1, lambda: du.mc_moments(X, S, 0), S, "du2019.h1.mc", "", "")
+    with pytest.raises(ClaimViolation):
+        du.check_mc_entries(ledger, 1.2 * K1, lambda: du.mc_moments(X, S, 1, "relu"), S, "du2019.h2.mc", "", "")
+
+
+def test_theorem31_and_antipodal(ledger, X):
+    d = X.shape[1]
+    du.check_lambda0_positive(ledger, [X, data.sphere(5, 3, seed=9)], "du2019.thm3.1", hypothesis_met=True)
+    with pytest.raises(ClaimViolation):                      # a duplicated input
+        du.check_lambda0_positive(ledger, torch.cat([X, X[:1]]), "du2019.thm3.1", hypothesis_met=False)
+    du.check_lambda0_positive(ledger, du.antipodal_data(1, d, 0, extra=3), "du2019.thm3.1.antipodal_one",
+                              hypothesis_met=False)
+    du.check_lambda0_positive(ledger, du.antipodal_data(d, d, 0), "du2019.thm3.1.antipodal_d", hypothesis_met=False)
+    with pytest.raises(ClaimViolation):                      # d + 1 antipodal pairs
+        du.check_lambda0_positive(ledger, du.antipodal_data(d + 1, d, 0), "du2019.thm3.1.antipodal_many",
+                                  hypothesis_met=False)
+    with pytest.raises(ExpectedViolationHeld):               # one pair is not a counterexample
+        du.check_lambda0_positive(ledger, du.antipodal_data(1, d, 0, extra=3), "du2019.thm3.1.antipodal_many",
+                                  hypothesis_met=False, expect="violation")
+
+
+def test_closest_pair_claim(ledger):
+    sets = [data.sphere(6, 3, seed=s) for s in range(5)]
+    du.check_closest_pair(ledger, sets)
+    with pytest.raises(ClaimViolation):
+        du.check_closest_pair(ledger, sets, factor=0.5)
+
+
+def test_antipodal_spectrum_claim(ledger):
+    Xa = du.antipodal_data(3, 4, seed=0)
+    du.check_antipodal_spectrum(ledger, [Xa], [3])
+    with pytest.raises(AssumptionError, match="antipodal pairs"):   # not a pure antipodal set
+        du.check_antipodal_spectrum(ledger, [du.antipodal_data(3, 4, seed=0, extra=1)], [3])
+    Xb = Xa.clone()
+    Xb[3:] = du.antipodal_data(3, 4, seed=1)[:3]            # the "antipodes" of another draw
+    with pytest.raises(AssumptionError):
+        du.check_antipodal_spectrum(ledger, [Xb], [3])
+
+
+# ------------------------------------------------------------------ page 02
+def test_remark31_slopes(ledger, X):
+    H_inf = kernels.h_infinity(X)
+    widths = [100, 400, 1600, 6400]
+    dev = [np.mean([du.init_deviation(X, m, s, H_inf) for s in range(8)]) for m in widths]
+    du.check_slope(ledger, widths, dev, "du2019.remark3.1.slope")
+    du.check_slope(ledger, widths, dev, "du2019.remark3.1.slope_t", tol=0.15, at_most=True)
+    wrong = [np.mean([du.init_deviation(X, m, s, 1.05 * H_inf) for s in range(8)]) for m in widths]
+    with pytest.raises(ClaimViolation):                      # a wrong limit: the deviation saturates
+        du.check_slope(ledger, widths, wrong, "du2019.remark3.1.slope")
+    with pytest.raises(ClaimViolation):
+        du.check_slope(ledger, widths, wrong, "du2019.remark3.1.slope_t", tol=0.15, at_most=True)
+
+
+def test_lemma31(ledger, X, lam0):
+    n, delta = X.shape[0], 0.1
+    run = du.lemma31_run(X, du.m_lemma31(n, lam0, delta), range(10))
+    du.check_lemma31(ledger, run, delta, n)
+    assert ledger.records[-1].hypothesis_met is True
+    with pytest.raises(ClaimViolation):                      # far too narrow
+        du.check_lemma31(ledger, du.lemma31_run(X, 6, range(20)), delta, n)
+
+
+# ------------------------------------------------------------------ page 03
+def test_anticoncentration_claim(ledger, X):
+    count, trials = du.anticoncentration_counts(X, 5000, range(10), 0.5)
+    du.check_anticoncentration(ledger, count, trials, 0.5, "du2019.lemma3.2.anticoncentration.R0.5")
+    with pytest.raises(ClaimViolation):                      # bound tightened by 10%
+        du.check_anticoncentration(ledger, count, trials, 0.5, "du2019.lemma3.2.anticoncentration.R0.5", factor=0.9)
+
+
+def test_lemma32_holds_at_its_radius(ledger, X, lam0):
+    n, delta = X.shape[0], 0.1
+    R = du.R_lemma32(n, lam0, delta)
+    runs = du.lemma32_runs(X, du.m_lemma31(n, lam0, delta), range(10), R, modes=("off", "eigen"))
+    du.check_lemma32(ledger, runs["off"], delta, n, parts=("events", "markov", "norm"))
+    du.check_lemma32(ledger, runs["eigen"], delta, n, parts=("lambda_min",))
+    assert all(r.hypothesis_met for r in ledger.records)
+
+
+def test_lemma32_negative_controls(ledger, X, lam0):
+    n, delta = X.shape[0], 0.1
+    seeds = range(6)
+    big = du.lemma32_run(X, 400, seeds, 0.1, mode="off")
+    with pytest.raises(ClaimViolation):                      # R far above c delta lambda0 / n^2
+        du.check_lemma32(ledger, big, delta, n, parts=("norm",))
+    du.check_lemma32(ledger, big, delta, n, prefix="du2019.lemma3.2.large_R", parts=("norm",), expect="violation")
+    outside = du.lemma32_run(X, 400, seeds, 0.01, mode="flip", radius_factor=3.0)
+    with pytest.raises(ClaimViolation):                      # perturbation leaves the ball: flips outside A_ir
+        du.check_lemma32(ledger, outside, delta, n, parts=("events",))
+    far = du.lemma32_run(X, 400, seeds, 1e-3, mode="off", radius_factor=1000.0)
+    with pytest.raises(ClaimViolation):                      # Markov step with the wrong radius
+        du.check_lemma32(ledger, far, delta, n, parts=("markov",))
+    narrow = du.lemma32_run(X, 2, range(20), du.R_lemma32(n, lam0, delta), mode="eigen")
+    with pytest.raises(ClaimViolation):                      # width 2: some input is inactive on both neurons
+        du.check_lemma32(ledger, narrow, delta, n, parts=("lambda_min",))
+
+
+# ------------------------------------------------------------------ page 04
+def test_lemma33(ledger, flow):
+    du.check_lemma33(ledger, flow)
+    assert ledger.records[-1].hypothesis_met is True
+    with pytest.raises(ClaimViolation):                      # rate made 10x faster than claimed
+        du.check_decay(ledger, flow, "du2019.lemma3.3", True, "", rate_factor=10.0)
+    with pytest.raises(ClaimViolation):                      # R' made 100x smaller
+        du.check_lemma33(ledger, flow, radius_factor=0.01)
+
+
+def test_lemma34(ledger, X, y, flow):
+    du.check_lemma34(ledger, flow, 0.1)
+    with pytest.raises(ClaimViolation):                      # R' < R claimed as holding: it does not
+        du.check_lemma34(ledger, flow, 0.1, expect_hypothesis="hold")
+    with pytest.raises(ExpectedViolationHeld):               # with a huge c, R' < R does hold
+        du.check_lemma34(ledger, flow, 0.1, c=1e9)
+    tiny = du.flow_run(X, y, 4, seed=0, t_max=1.0, dt=0.2, every=1)
+    with pytest.raises(ClaimViolation):                      # width 4: lambda_min(H) < lambda0/2
+        du.check_lemma34(ledger, tiny, 0.1)
+
+
+def test_thm32(ledger, X, y):
+    runs = [du.flow_run(X, y, 500, seed=s, t_max=6.0, dt=0.3, every=2) for s in range(5)]
+    du.check_thm32(ledger, runs, 0.1, hypothesis_met=False)
+    with pytest.raises(ClaimViolation):
+        du.check_thm32(ledger, runs, 0.1, hypothesis_met=False, rate_factor=10.0)
+
+
+def test_joint_training(ledger, flow, joint, X, y):
+    du.check_decay(ledger, joint, "du2019.thm3.3", False, "")
+    with pytest.raises(ClaimViolation):
+        du.check_decay(ledger, joint, "du2019.thm3.3", False, "", rate_factor=10.0)
+    du.check_joint(ledger, joint)
+    with pytest.raises(AssumptionError, match="joint training"):
+        du.check_joint(ledger, flow)                         # a fixed: there is no G
+    with pytest.raises(ClaimViolation):                      # an indefinite "G"
+        du.check_joint(ledger, dataclasses.replace(joint, lam_min_G=joint.lam_min_G - 1.0))
+    with pytest.raises(ClaimViolation):                      # a quadratic form that shrinks
+        du.check_joint(ledger, dataclasses.replace(joint, quad_HG=0.5 * joint.quad_H))
+    du.check_joint_drift(ledger, joint)
+    with pytest.raises(ClaimViolation):
+        du.check_joint_drift(ledger, joint, factor=0.01)
+    gd = du.flow_run(X, y, 1000, seed=0, t_max=8.0, dt=0.5, every=2, train_a=True, method="euler")
+    with pytest.raises(ClaimViolation):                      # GD with a finite step does not conserve it
+        du.check_balance(ledger, gd, "du2019.thm3.3.balance")
+    du.check_balance(ledger, gd, "du2019.thm3.3.balance_gd", hypothesis_met=False, expect="violation")

@@ -1,0 +1,334 @@
+"""Unit tests and negative controls for ntkbook.xu2025 (chapter xu2025).
+
+Every claim the chapter's notebooks check is exercised here through the very same check function
+on an input that breaks its hypothesis or tightens its constant: the check must raise
+ClaimViolation (or ExpectedViolationHeld for counterexamples that are shown on purpose)."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ntkbook import Ledger, xu2025 as xu
+from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
+from ntkbook.models import LinearNet
+
+D, K, H, N = 4, 3, 6, 12
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    return Ledger("xu2025", "test", directory=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def prob():
+    return xu.problem(D, K, H, N, seed=0, s1=0.5, s2=0.5)
+
+
+@pytest.fixture(scope="module")
+def traces(prob):
+    losses, theta0 = prob
+    out = {}
+    for key, loss in losses.items():
+        run = xu.run(loss, theta0, 1.0 / xu.smoothness_bound(loss, theta0), steps=30)
+        out[key] = xu.local_trace(loss, run, L_star=0.0, hessian_every=5)
+    return out
+
+
+@pytest.fixture(scope="module")
+def big_step(prob):
+    losses, theta0 = prob
+    loss = losses["sq"]
+    run = xu.run(loss, theta0, 6.0 / xu.smoothness_bound(loss, theta0), steps=25)
+    return xu.local_trace(loss, run, L_star=0.0)
+
+
+def _point(seed, scale=1.0):
+    return LinearNet.init(D, H, K, seed=seed, s1=scale, s2=scale)
+
+
+# ------------------------------------------------------------------------ losses: derivatives and constants
+@pytest.mark.parametrize("key", ["sq", "ph"])
+def test_loss_gradient_matches_autograd(prob, key):
+    loss = prob[0][key]
+    W = torch.randn(K, D, generator=torch.Generator().manual_seed(3), dtype=torch.float64) * 3
+    Wr = W.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(loss(Wr), Wr)
+    assert torch.allclose(loss.grad(W), g, rtol=1e-12, atol=1e-12)
+    assert loss(W).dtype == torch.float64
+
+
+def test_pseudo_huber_second_derivative_and_constants():
+    loss = xu.PseudoHuberLoss(torch.zeros(1, 1, dtype=torch.float64), a=0.3, b=2.0, delta=0.7)
+    r = torch.linspace(-20, 20, 401, dtype=torch.float64)
+    d2 = torch.stack([torch.autograd.functional.hessian(lambda w: loss(w.reshape(1, 1)), x.reshape(1)).reshape(())
+                      for x in r])
+    assert torch.allclose(d2, loss.second_derivative(r), rtol=1e-10, atol=1e-12)
+    assert float(d2.min()) > loss.mu and float(d2.max()) <= loss.L + 1e-12
+    assert loss.mu == pytest.approx(0.3) and loss.L == pytest.approx(2.3)
+
+
+def test_squared_loss_constants_are_eigenvalues(prob):
+    loss = prob[0]["sq"]
+    ev = np.linalg.eigvalsh(loss.S.numpy())
+    assert loss.mu == pytest.approx(ev[0]) and loss.L == pytest.approx(ev[-1])
+    # mu-PL and L-smooth on random points
+    for s in range(5):
+        W = torch.randn(K, D, generator=torch.Generator().manual_seed(s), dtype=torch.float64)
+        g = loss.grad(W)
+        assert float((g ** 2).sum()) >= 2 * loss.mu * float(loss(W)) * (1 - 1e-12)
+        assert float((g ** 2).sum()) <= 2 * loss.L * float(loss(W)) * (1 + 1e-12)
+
+
+def test_bad_inputs_name_the_assumption():
+    Phi = torch.ones(K, D, dtype=torch.float64)
+    with pytest.raises(AssumptionError, match="XᵀX"):
+        xu.SquaredLoss(Phi, torch.ones(N, D, dtype=torch.float64))          # rank 1 inputs
+    with pytest.raises(AssumptionError, match="a > 0"):
+        xu.PseudoHuberLoss(Phi, a=0.0)
+    with pytest.raises(AssumptionError, match="finite"):
+        xu.SquaredLoss(Phi * float("nan"))
+    with pytest.raises(AssumptionError, match="h ≥ d or h ≥ k"):
+        xu.mu_lower_bound(xu.SquaredLoss(Phi), LinearNet.init(D, 2, K, seed=0))
+    with pytest.raises(AssumptionError, match="plateau"):
+        xu.escape_steps([1.0, 0.9, 0.8])
+    with pytest.raises(AssumptionError, match="closed form"):
+        xu.global_minimum(xu.PseudoHuberLoss(xu.random_target(K, D, 0)), 1)
+
+
+# ------------------------------------------------------------------------ derivatives of the objective
+@pytest.mark.parametrize("key", ["sq", "ph"])
+def test_closed_form_gradients_and_curvature_match_torch(prob, key):
+    loss = prob[0][key]
+    p = _point(1)
+    from ntkbook.training import gradients
+    _, g_auto = gradients(xu.objective(loss), p, ("W1", "W2"))
+    g = xu.grads(loss, p)
+    for n in g:
+        assert torch.allclose(g[n], g_auto[n], rtol=1e-11, atol=1e-12)
+    # second directional derivative (vmap of grad of grad) = g^T H g from jvp-of-grad HVP and full Hessian
+    Hg = xu.hvp(loss, p, g)
+    gsq = float(sum((v ** 2).sum() for v in g.values()))
+    q_hvp = float(sum((g[n] * Hg[n]).sum() for n in g)) / gsq
+    Hfull = torch.func.hessian(xu._flat_objective(loss, p))(xu._flat(p))
+    gv = xu._flat(g)
+    q_full = float(gv @ Hfull @ gv) / gsq
+    q_vmap = xu.rayleigh(loss, p, g, [0.0])[0]
+    assert q_vmap == pytest.approx(q_hvp, rel=1e-10) and q_vmap == pytest.approx(q_full, rel=1e-10)
+    assert xu.hessian_norm(loss, p) == pytest.approx(np.abs(np.linalg.eigvalsh(Hfull.numpy())).max(), rel=1e-12)
+
+
+def test_curvature_along_step_is_the_segment_maximum(prob):
+    for key, loss in prob[0].items():
+        p = _point(2)
+        g = xu.grads(loss, p)
+        eta = 0.3 / xu.smoothness_bound(loss, p)
+        fine = xu.rayleigh(loss, p, g, np.linspace(0, eta, 401)).max()
+        Kt = xu.curvature_along_step(loss, p, g, eta)
+        if loss.quadratic:        # exact maximum of the interpolating quadratic
+            assert Kt == pytest.approx(fine, rel=1e-6) and Kt >= fine * (1 - 1e-9)
+        else:
+            assert Kt == pytest.approx(fine, rel=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_derived_bounds_on_random_points(prob, seed):
+    for loss in prob[0].values():
+        p = _point(10 + seed, scale=0.3 + seed)
+        assert xu.hessian_norm(loss, p) <= xu.hessian_bound_grad(loss, p) * (1 + 1e-10)
+        assert xu.hessian_bound_grad(loss, p) <= xu.smoothness_bound(loss, p) * (1 + 1e-12)
+        g = xu.grads(loss, p)
+        eta = 1.0 / xu.smoothness_bound(loss, p)
+        assert xu.rayleigh(loss, p, g, np.linspace(0, eta, 51)).max() <= xu.segment_bound(loss, p, g, eta)
+        gsq = float(sum((v ** 2).sum() for v in g.values()))
+        mu_t = gsq / (2 * float(xu.objective(loss)(p)))
+        assert xu.mu_lower_bound(loss, p) <= mu_t * (1 + 1e-10) <= xu.mu_upper_bound(loss, p) * (1 + 1e-10)
+        assert xu.imbalance_lower(p) <= sum(xu.sigma_terms(p)) + 1e-12
+
+
+def test_imbalance_step_identity_and_flow_conservation(prob):
+    loss = prob[0]["ph"]
+    p = _point(5)
+    g = xu.grads(loss, p)
+    q = {n: p[n] - 0.01 * g[n] for n in g}
+    dD = LinearNet.imbalance(q) - LinearNet.imbalance(p)
+    assert torch.allclose(dD, xu.imbalance_step(g, 0.01), atol=1e-14)
+    drift, D0, _ = xu.flow_drift(loss, p, t_max=0.2, dt=0.002)
+    assert drift <= 1e-9 * D0
+
+
+def test_eckart_young_and_adaptive_step():
+    Phi = xu.random_target(K, D, seed=1)
+    loss = xu.SquaredLoss(Phi)
+    s = np.linalg.svd(Phi.numpy(), compute_uv=False)
+    assert xu.global_minimum(loss, 2) == pytest.approx(0.5 * s[2] ** 2)
+    assert xu.global_minimum(loss, 3) == 0.0
+    p = _point(0)
+    assert xu.adaptive_step(loss)(0, p, None) == pytest.approx(1 / xu.smoothness_bound(loss, p))
+    assert xu.random_target(K, D, seed=0, rank=1).numpy().shape == (K, D)
+    assert np.linalg.matrix_rank(xu.random_target(K, D, seed=0, rank=1).numpy()) == 1
+
+
+def test_run_records_the_steps_taken(prob):
+    loss = prob[0]["sq"]
+    r = xu.run(loss, prob[1], xu.adaptive_step(loss), steps=5)
+    assert len(r.etas) == 5 and len(r.history) == 6
+    assert r.etas[0] == pytest.approx(1 / xu.smoothness_bound(loss, prob[1]))
+
+
+# ------------------------------------------------------------------------ the checks hold on good input ...
+def test_checks_hold_on_the_chapter_setting(ledger, traces):
+    for key, tr in traces.items():
+        xu.check_local_pl(ledger, f"xu2025.local_pl.{key}", tr, hypothesis_met=True)
+        xu.check_local_descent(ledger, f"xu2025.local_descent.{key}", tr, hypothesis_met=True)
+        xu.check_one_step(ledger, f"xu2025.one_step.{key}", tr, hypothesis_met=True)
+        xu.check_mu_lower(ledger, f"xu2025.mu_t_lower.{key}", tr)
+        xu.check_mu_upper(ledger, f"xu2025.mu_t_upper.{key}", tr)
+        xu.check_imbalance_lower(ledger, f"xu2025.mu_t_imbalance.{key}", tr)
+        xu.check_hessian_bound(ledger, f"xu2025.hessian_bound.{key}", tr)
+        xu.check_segment_bound(ledger, f"xu2025.K_t_segment.{key}", tr)
+        xu.check_imbalance_identity(ledger, f"xu2025.imbalance_identity.{key}", tr)
+        xu.check_step_condition(ledger, f"xu2025.step_condition.{key}", tr)
+    xu.check_linear_rate(ledger, "xu2025.linear_rate", list(traces.values()), hypothesis_met=True)
+    assert all(r.ok for r in ledger.records)
+
+
+# ------------------------------------------------------------------------ ... and fail when they should
+def test_negative_local_pl_at_the_saddle(ledger, prob):
+    loss = prob[0]["sq"]
+    run = xu.run(loss, xu.init(D, H, K, 0, 1e-4, 1.0), xu.adaptive_step(loss), steps=3)
+    with pytest.raises(ClaimViolation):
+        xu.check_local_pl(ledger, "xu2025.local_pl", xu.local_trace(loss, run, L_star=0.0), hypothesis_met=False)
+
+
+@pytest.mark.parametrize("key", ["sq", "ph"])
+def test_negative_local_descent_and_one_step_with_K_halved(ledger, traces, key):
+    bad = traces[key].replace(K=0.5 * traces[key].K)
+    with pytest.raises(ClaimViolation):
+        xu.check_local_descent(ledger, "xu2025.local_descent", bad, hypothesis_met=True)
+    with pytest.raises(ClaimViolation):
+        xu.check_one_step(ledger, "xu2025.one_step", bad, hypothesis_met=True)
+
+
+def test_negative_global_counterexamples_must_fail(ledger, prob, traces):
+    losses, theta0 = prob
+    loss = losses["sq"]
+    with pytest.raises(ExpectedViolationHeld):       # PL holds at a generic point: no counterexample there
+        xu.check_global_pl_fails(ledger, "xu2025.global_pl_fails", loss, theta0, mu=1e-3 * loss.mu, L_star=0.0)
+    with pytest.raises(ExpectedViolationHeld):       # descent lemma with max K_t holds at θ_0 itself
+        xu.check_global_descent_fails(ledger, "xu2025.global_descent_fails", loss, theta0, K=float(traces["sq"].K.max()))
+    zero = {n: torch.zeros_like(v) for n, v in theta0.items()}
+    assert xu.check_global_pl_fails(ledger, "xu2025.global_pl_fails.zero", loss, zero, mu=loss.mu, L_star=0.0).ok
+
+
+@pytest.mark.parametrize("key", ["sq", "ph"])
+def test_negative_mu_bounds_tightened(ledger, traces, key):
+    tr = traces[key]
+    with pytest.raises(ClaimViolation):
+        xu.check_mu_lower(ledger, "xu2025.mu_t_lower", tr.replace(mu_lb=tr.mu_lb * (tr.mu / tr.mu_lb).min() * 1.05))
+    with pytest.raises(ClaimViolation):
+        xu.check_mu_upper(ledger, "xu2025.mu_t_upper", tr.replace(mu_ub=tr.mu_ub * (tr.mu / tr.mu_ub).max() * 0.95))
+    with pytest.raises(ClaimViolation):
+        xu.check_imbalance_lower(ledger, "xu2025.mu_t_imbalance", tr.replace(imb_lb=tr.sig * 1.05))
+
+
+def test_negative_imbalance_lower_with_wrong_eigenvalue_index(ledger, prob):
+    """Using λ_1(D) (the largest) instead of λ_d(D) breaks the Weyl argument."""
+    loss = prob[0]["sq"]
+    p = xu.init(D, H, K, 0, 1.0, 4.0)
+    tr = xu.local_trace(loss, xu.run(loss, p, 1.0 / xu.smoothness_bound(loss, p), steps=3), L_star=0.0)
+    lam1 = float(np.linalg.eigvalsh(LinearNet.imbalance(p).numpy()).max())
+    with pytest.raises(ClaimViolation):
+        xu.check_imbalance_lower(ledger, "xu2025.mu_t_imbalance", tr.replace(imb_lb=np.full_like(tr.sig, lam1)))
+
+
+@pytest.mark.parametrize("key", ["sq", "ph"])
+def test_negative_curvature_bounds_tightened(ledger, traces, key):
+    tr = traces[key]
+    with pytest.raises(ClaimViolation):
+        xu.check_hessian_bound(ledger, "xu2025.hessian_bound",
+                               tr.replace(hess_bound=tr.hess_bound * np.nanmax(tr.hess / tr.hess_bound) * 0.95))
+    with pytest.raises(ClaimViolation):
+        xu.check_segment_bound(ledger, "xu2025.K_t_segment", tr.replace(K_bar=tr.K_bar * np.max(tr.K / tr.K_bar) * 0.95))
+
+
+def test_negative_imbalance_is_not_conserved_by_gd(ledger, traces):
+    tr = traces["sq"]
+    with pytest.raises(ClaimViolation):      # claiming D_{t+1} = D_t (the flow's law) for GD
+        xu.check_imbalance_identity(ledger, "xu2025.imbalance_identity", tr.replace(D_err=tr.D_scale))
+
+
+def test_negative_imbalance_flow_with_coarse_euler(ledger, prob):
+    loss, p = prob[0]["sq"], prob[1]
+    drift, D0, _ = xu.flow_drift(loss, p, t_max=0.5, dt=0.05, method="euler")
+    with pytest.raises(ClaimViolation):
+        xu.check_imbalance_flow(ledger, "xu2025.imbalance_flow", drift, D0, tol=1e-8, hypothesis_met=False)
+    drift, D0, _ = xu.flow_drift(loss, p, t_max=0.5, dt=0.005)
+    assert xu.check_imbalance_flow(ledger, "xu2025.imbalance_flow.ok", drift, D0, tol=1e-8).ok
+
+
+def test_negative_exponent_over_a_fixed_time_is_one_not_two(ledger, prob):
+    loss, p = prob[0]["sq"], prob[1]
+    K0 = xu.smoothness_bound(loss, p)
+    etas = np.logspace(-3, -1, 4) / K0
+    one = [xu.one_step_drift(loss, p, e) for e in etas]
+    assert xu.check_exponent(ledger, "xu2025.imbalance_gd_exponent", etas, one, expected=2.0, tol=0.05).ok
+    etas_h = np.array([1, 2, 4]) * 0.05 / K0
+    hor = [xu.horizon_drift(loss, p, e, 1.6 / K0) for e in etas_h]
+    with pytest.raises(ClaimViolation):
+        xu.check_exponent(ledger, "xu2025.imbalance_gd_exponent", etas_h, hor, expected=2.0, tol=0.05)
+
+
+def test_negative_large_step(ledger, big_step):
+    with pytest.raises(ClaimViolation):
+        xu.check_step_condition(ledger, "xu2025.step_condition", big_step)
+    with pytest.raises(ClaimViolation):
+        xu.check_linear_rate(ledger, "xu2025.linear_rate", [big_step], hypothesis_met=False)
+    with pytest.raises(ExpectedViolationHeld):   # the one-step identity still holds, so it cannot be a counterexample
+        xu.check_one_step(ledger, "xu2025.one_step", big_step, hypothesis_met=False, expect="violation")
+
+
+def test_negative_step_rules(ledger, prob):
+    loss = prob[0]["sq"]
+    small = xu.step_rules(loss, xu.init(D, 16, K, 0, 0.1, 1.0), 3000, 1e-6)   # weights grow: 1/K_0 is faster
+    with pytest.raises(ClaimViolation):
+        xu.check_adaptive_faster(ledger, "xu2025.adaptive_faster", [small["adaptive"][1]], [small["const_init"][1]])
+    assert xu.check_adaptive_faster(ledger, "xu2025.adaptive_faster.ok", [small["adaptive"][1]],
+                                    [small["const_sup"][1]]).ok
+    with pytest.raises(ClaimViolation):          # and the adaptive step shrinks
+        xu.check_step_grows(ledger, "xu2025.step_grows", small["adaptive"][0].etas)
+    with pytest.raises(AssumptionError):
+        xu.check_adaptive_faster(ledger, "xu2025.adaptive_faster", [None], [3])
+
+
+def test_negative_ell_rate_tightened(ledger, prob):
+    loss2 = prob[0]["sq"]
+    vals = xu.gd_on_ell(loss2, torch.zeros(K, D, dtype=torch.float64), 200, 1e-10)
+    assert xu.check_ell_rate(ledger, "xu2025.ell_rate", loss2, vals).ok
+    tight = xu.SquaredLoss(loss2.Phi, None)
+    tight.mu, tight.L, tight.minimum = 3 * loss2.mu, loss2.L, 0.0
+    with pytest.raises(ClaimViolation):
+        xu.check_ell_rate(ledger, "xu2025.ell_rate", tight, vals)
+
+
+def test_negative_escape_slope_and_rank(ledger, prob):
+    loss = prob[0]["sq"]
+    eps_list = [1e-1, 1e-3, 1e-5]
+    plateau = [xu.escape_steps(xu.run(loss, xu.init(D, H, K, 0, e, 1.0), xu.adaptive_step(loss), 200, keep=False).losses)
+               for e in eps_list]
+    pred = xu.predicted_escape_slope(loss, H)
+    assert xu.check_escape_slope(ledger, "xu2025.escape", eps_list, plateau, pred, tol=0.1).ok
+    with pytest.raises(ClaimViolation):
+        xu.check_escape_slope(ledger, "xu2025.escape", eps_list, plateau, 0.5 * pred, tol=0.1)
+    Phi = xu.random_target(K, D, seed=1)
+    fro = xu.SquaredLoss(Phi)
+    floor = xu.global_minimum(fro, 2)
+    r = xu.run(fro, xu.init(D, 2, K, 0, 1.0, 1.0), xu.adaptive_step(fro), 20000, keep=False,
+               stop_below=floor * (1 + 1e-6))
+    assert xu.check_reaches(ledger, "xu2025.reach_floor", r.losses, floor, 1e-5).ok
+    assert xu.check_floor(ledger, "xu2025.floor", r.losses, floor).ok
+    with pytest.raises(ClaimViolation):      # a floor above the Eckart-Young value
+        xu.check_floor(ledger, "xu2025.floor", r.losses, floor * 1.01)
+    with pytest.raises(ClaimViolation):      # convergence to l* = 0 is impossible at h = 2 < rank 3
+        xu.check_reaches(ledger, "xu2025.reach", r.losses, 0.0, 1e-8)
