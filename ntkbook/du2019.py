@@ -198,9 +198,9 @@ def antipodal_spectrum(Xk) -> np.ndarray:
 
 
 def closest_pair_bound(X) -> float:
-    """[D] λ0 ≤ λ_min of the 2×2 principal block of H∞ for the pair of inputs whose lines are
-    closest (Cauchy interlacing); for the angle θ between the lines it equals
-    1/2 − cos θ (π − θ)/(2π) ≈ θ/(2π) for small θ."""
+    """[D] λ0 ≤ λ_min of the 2×2 principal block of H∞ for the pair with the largest |x_iᵀx_j|
+    (Cauchy interlacing); when that pair is at a small angle θ with x_iᵀx_j > 0 it equals
+    1/2 − cos θ (π − θ)/(2π) ≈ θ/(2π) (a nearly antipodal pair gives ≈ 1/2, no useful bound)."""
     _, (i, j) = data.max_abs_cosine(X)
     H = kernels.h_infinity(to_numpy(X)[[i, j]])
     return kernels.lambda_min(H)
@@ -779,3 +779,22 @@ def check_antipodal_spectrum(ledger, datasets, ks, claim="du2019.antipodal.spect
                         statement=r"\mathrm{spec}\,H^\infty([X_k;-X_k])=\mathrm{spec}(A+B)\cup\mathrm{spec}(\tfrac12X_kX_k^\top)",
                         source="block structure of H-infinity for antipodal pairs", provenance="derived",
                         hypothesis_met=None, expect=expect)
+
+
+def fitted_decay_rate(run: FlowRun, start_fraction: float = 0.5) -> float:
+    """Least-squares rate ρ of ‖y − u(t)‖² ≈ C e^{−ρ t} over the last part of the run
+    (t ≥ ``start_fraction``·t_max)."""
+    late = run.t >= start_fraction * run.t[-1]
+    return float(-np.polyfit(run.t[late], np.log(run.resid2[late]), 1)[0])
+
+
+def check_rate(ledger, run: FlowRun, claim="du2019.thm3.2.rate", factor: float = 1.0, hypothesis_met=False,
+               expect="hold", seeds=None):
+    """Catalog Du-8's check: the fitted late-time decay rate of ‖y − u(t)‖² is at least λ0
+    (``factor`` > 1 demands a faster rate, for negative controls)."""
+    rate = fitted_decay_rate(run)
+    return ledger.check(claim, lhs=rate, rel=">=", rhs=factor * run.lam0,
+                        statement=r"-\tfrac{d}{dt}\log\|y-u(t)\|_2^2\ \text{(fitted, late half)}\ \ge\lambda_0",
+                        source=f"{SOURCE}, Theorem 3.2 (rate)", provenance="paper",
+                        hypothesis_met=hypothesis_met, expect=expect, seeds=seeds,
+                        note=f"fitted rate {rate:.4f}; 2 min_t lambda_min(H(t)) = {2 * run.lam_min_H.min():.4f}")

@@ -209,10 +209,11 @@ def check_lemma21(ledger, claim_id: str, lhs, rhs, eq: str, hypothesis_met=None,
                         expect=expect, rtol=1e-10, note=note)
 
 
-def hypothesis_search_lemma21(max_examples: int = 60, factor: float = 1.0, seed: int = 0):
+def hypothesis_search_lemma21(max_examples: int = 60, factor: float = 1.0, seed: int = 0, report: dict | None = None):
     """Property-based search (``hypothesis``, derandomized) for a violation of (4) or (5):
     draws depth, widths, weight scales, perturbation size, data and labels; returns
-    (worst ratio LHS/(factor·RHS) seen, number of examples, counterexample description or None)."""
+    (worst ratio LHS/(factor·RHS) seen, number of examples, counterexample description or None);
+    ``report`` (a dict), if given, receives the example with the worst ratio."""
     from hypothesis import HealthCheck, given, settings, strategies as st
     worst = {"ratio": 0.0, "n": 0, "example": None}
 
@@ -236,6 +237,9 @@ def hypothesis_search_lemma21(max_examples: int = 60, factor: float = 1.0, seed:
         worst["n"] += 1
         if ratio.max() > worst["ratio"]:
             worst["ratio"] = float(ratio.max())
+            if report is not None:
+                report.update(widths=widths, N=N, seed=s, scale_a=sa, scale_b=sb, dist=dist, x_scale=xs,
+                              ratio=float(ratio.max()), which="(4)" if np.argmax(ratio) < L else "(5)")
         assert np.all(lhs <= rhs + tol), f"widths={widths}, N={N}, seed={s}, ratio={ratio.max():.6g}"
 
     try:
@@ -367,6 +371,12 @@ class ProofTrace:
     q1: float
     q2: float
     diverged: bool = False
+    scales: dict = None        # magnitudes whose float64 rounding bounds the error of a difference
+
+    def resolution(self, name: str) -> float:
+        """Absolute float64 resolution 100·eps·scale of a difference of quantities of size ``scale``
+        (a drift of 1e-14 of a weight of size 1e3 cannot be resolved)."""
+        return 100 * np.finfo(np.float64).eps * float(self.scales.get(name, 0.0)) if self.scales else 0.0
 
     @property
     def steps(self) -> int:
@@ -476,8 +486,12 @@ def proof_trace(model: DeepReLU, params: dict, X, Y, C, eta: float, steps: int) 
             rec["termC_bound"].append(-eta * t.alpha0 ** 2 / 4 * e ** 2)
         p, F = p_new, Fn
     arr = {k: np.asarray(v, dtype=np.float64) for k, v in rec.items()}
+    scales = {"W": float(np.max(arr["W_norm"])) * max(model.widths),
+              "F": float(torch.linalg.norm(F0[L - 1])) * max(model.widths) * L,
+              "FL": float(np.sqrt(np.max(arr["identity_lhs"], initial=2 * arr["phi"][0]))) * max(model.widths) * L}
+    scales["B"] = scales["F"] * float(np.max(arr["W_norm"][:, -1])) * float(np.sqrt(2 * np.max(arr["phi"])))
     return ProofTrace(t=t, eta=float(eta), drift_bound=np.asarray(drift_bound), F_drift_bound=float(F_drift_bound),
-                      q1=q1, q2=q2, diverged=diverged, **arr)
+                      q1=q1, q2=q2, diverged=diverged, scales=scales, **arr)
 
 
 def check_proof_trace(ledger, tag: str, tr: ProofTrace, hypothesis_met: bool, expect: str = "hold",
@@ -496,7 +510,7 @@ def check_proof_trace(ledger, tag: str, tr: ProofTrace, hypothesis_met: bool, ex
     ch = tr.chain() if tr.phi.size > 1 else None
     K = len(tr.termA)
     items = {
-        "eq11": (tr.phi, "<=", tr.bound11(), r"\Phi(\theta_k)\le(1-\eta\alpha_0^2/8)^k\Phi(\theta_0)", f"{SOURCE}, Thm 2.2, eq. (11)"),
+        "eq11": (tr.phi[1:] if tr.phi.size > 1 else tr.phi, "<=", tr.bound11()[1:] if tr.phi.size > 1 else tr.bound11(), r"\Phi(\theta_k)\le(1-\eta\alpha_0^2/8)^k\Phi(\theta_0)", f"{SOURCE}, Thm 2.2, eq. (11)"),
         "eq12.W_norm": (tr.W_norm, "<=", np.broadcast_to(t.lam_bar, tr.W_norm.shape), r"\|W_l^r\|_2\le\bar\lambda_l", f"{S}, eq. (12)"),
         "eq12.sigma_min": (tr.sigma, ">=", np.full(tr.sigma.shape, a0 / 2), r"\sigma_{\min}(F_{L-1}^r)\ge\alpha_0/2", f"{S}, eq. (12)"),
         "drift.triangle": (tr.drift, "<=", tr.grad_sum, r"\|W_l^{k}-W_l^0\|_F\le\eta\sum_{s<k}\|\nabla_{W_l}\Phi(\theta_s)\|_F", f"{S}, drift (triangle)"),
@@ -529,7 +543,10 @@ def check_proof_trace(ledger, tag: str, tr: ProofTrace, hypothesis_met: bool, ex
         if only is not None and name not in only:
             continue
         rtol = 1e-9 if rel == "==" else 1e-10
-        atol = 1e-12 * max(1.0, float(np.max(np.abs(tr.identity_lhs))) if K else 1.0) if rel == "==" else 0.0
+        atol = {"drift.triangle": tr.resolution("W"), "eq13": tr.resolution("W"),
+                "F_drift.eq5": tr.resolution("F"), "step.termA.eq5": tr.resolution("FL"),
+                "step.termB.eq5": tr.resolution("B"), "step.identity": tr.resolution("FL") * tr.resolution("FL") + 1e-12 * (float(np.max(tr.identity_lhs)) if K else 0.0),
+                "step.termC.identity": tr.resolution("FL") * float(np.sqrt(2 * tr.phi.max()))}.get(name, 0.0)
         out[name] = ledger.check(f"nguyen2021.{name}.{tag}", lhs=np.asarray(lhs, dtype=np.float64), rel=rel,
                                  rhs=np.asarray(rhs, dtype=np.float64), statement=stmt, source=src,
                                  provenance=prov.get(name, "paper"), hypothesis_met=hypothesis_met,
@@ -617,3 +634,63 @@ def with_C(t: Theorem22, C) -> Theorem22:
     return Theorem22(L=L, alpha0=a0, lam_bar=lam, C=C, norm_X=nX, sqrt_2phi0=s2p,
                      cond7=(a0 ** 2, float(rhs7)), cond8=(a0 ** 3, float(rhs8)), cond9=(a0 ** 2, float(rhs9)),
                      eta_bound=float(eta_bound), n_last=t.n_last, N=t.N)
+
+
+def identity_middle_init(model: DeepReLU, seed: int) -> dict:
+    """A θ0 for §3.1's β-scaling whose depth does not shrink α0/(‖X‖ ∏‖W_l‖₂): W_1 LeCun,
+    W_l = I (2 ≤ l ≤ L−1; needs n_1 = … = n_{L−1}), W_L LeCun. Since F_1 ≥ 0, σ(F_1 I) = F_1, so
+    F_{L−1}(θ0) = σ(XW_1). (Any θ0 with α0 > 0 is admissible in Thm 2.2.)"""
+    L = model.L
+    if len(set(model.widths[1:L])) != 1:
+        raise AssumptionError("n_1 = ... = n_{L-1} for identity middle layers", f"widths {model.widths}")
+    p = model.init(seed)
+    m = model.widths[1]
+    for l in range(2, L):
+        p[f"W{l}"] = torch.eye(m, dtype=p["W1"].dtype, device=p["W1"].device)
+    return p
+
+
+def check_eq2_output_block(ledger, claim_id: str, model: DeepReLU, params: dict, X, reorder: bool = True,
+                           expect: str = "hold"):
+    """Eq. (2): the W_L block of the NTK equals I_{n_L} ⊗ F_{L−1}F_{L−1}ᵀ entrywise.
+    ``reorder=False`` compares the sample-major autograd block without the vec permutation (a
+    negative control: it equals F_{L−1}F_{L−1}ᵀ ⊗ I_{n_L} instead)."""
+    if reorder:
+        K, closed = ntk_output_block(model, params, X)
+    else:
+        L, nL = model.L, model.widths[-1]
+        K = empirical_ntk(model.forward, params, X, trainable=[f"W{L}"]).detach().cpu().numpy()
+        with torch.no_grad():
+            F = model.features(params, X)[L - 1].cpu().numpy()
+        closed = np.kron(np.eye(nL), F @ F.T)
+    scale = float(np.abs(closed).max())
+    return ledger.check(claim_id, lhs=K.ravel(), rel="==", rhs=closed.ravel(), rtol=1e-12, atol=1e-12 * scale,
+                        statement=r"\Big[\frac{\partial\,\mathrm{vec}F_L}{\partial\,\mathrm{vec}W_L}\Big]\Big[\cdot\Big]^\top=\mathbb I_{n_L}\otimes F_{L-1}F_{L-1}^\top",
+                        source=f"{SOURCE}, Sec. 1, eq. (2)", provenance="paper", hypothesis_met=None, expect=expect,
+                        note="" if reorder else "sample-major order, no vec permutation")
+
+
+def printed9_counterexample(model: DeepReLU, seed: int, X, eps: float = 1e-3, C=1.0, grid=None):
+    """A θ0 at which (7), (8) and (9) AS PRINTED hold but the corrected (9) (:func:`cond9_needed`),
+    which the last step of the proof needs, fails. Construction: W_1..W_{L−1} = β × LeCun, W_L LeCun,
+    labels Y = F_L(θ0) + eps·Z (small initial loss makes (7), (8) easy; (9) does not involve Φ).
+    Scans β over ``grid`` and returns (params, Y, β, theorem22) for the β where the ratio
+    (printed 9 holds) × (needed 9 fails) is most central, or raises AssumptionError if none exists."""
+    L = model.L
+    base = model.init(seed)
+    Z = torch.randn(X.shape[0], model.widths[-1], generator=torch.Generator().manual_seed(seed + 7),
+                    dtype=X.dtype).to(X.device)
+    grid = 2.0 ** np.arange(-2, 16, 0.25) if grid is None else grid
+    found = []
+    for b in grid:
+        p = {k: (float(b) * v if k != f"W{L}" else v) for k, v in base.items()}
+        with torch.no_grad():
+            Y = model.forward(p, X) + eps * Z
+        t = theorem22(model, p, X, Y, C)
+        r = condition_ratios(t)
+        if t.hypothesis_met and r["9*"] < 1:
+            found.append((abs(np.log(r["9"]) + np.log(r["9*"])), p, Y, float(b), t))
+    if not found:
+        raise AssumptionError("a theta0 with printed (9) true and corrected (9) false", "none on the grid")
+    _, p, Y, b, t = min(found, key=lambda f: f[0])
+    return p, Y, b, t

@@ -296,6 +296,12 @@ def test_thm32(ledger, X, y):
         du.check_thm32(ledger, runs, 0.1, hypothesis_met=False, rate_factor=10.0)
 
 
+def test_rate(ledger, flow):
+    du.check_rate(ledger, flow)
+    with pytest.raises(ClaimViolation):                      # a rate 5x faster than lambda0 is not reached
+        du.check_rate(ledger, flow, factor=5.0)
+
+
 def test_joint_training(ledger, flow, joint, X, y):
     du.check_decay(ledger, joint, "du2019.thm3.3", False, "")
     with pytest.raises(ClaimViolation):

@@ -3,7 +3,6 @@
 Every claim the chapter's notebooks check is exercised here through the very same check function
 on an input that breaks its hypothesis or tightens its constant: the check must raise
 ClaimViolation (or ExpectedViolationHeld for counterexamples that are shown on purpose)."""
-import math
 
 import numpy as np
 import pytest
@@ -332,3 +331,35 @@ def test_negative_escape_slope_and_rank(ledger, prob):
         xu.check_floor(ledger, "xu2025.floor", r.losses, floor * 1.01)
     with pytest.raises(ClaimViolation):      # convergence to l* = 0 is impossible at h = 2 < rank 3
         xu.check_reaches(ledger, "xu2025.reach", r.losses, 0.0, 1e-8)
+
+
+def test_breakdown_counterexamples_must_fail(ledger, traces, big_step):
+    """The expected violations of page 4 are errors when the hypothesis is in fact met."""
+    with pytest.raises(ExpectedViolationHeld):
+        xu.check_step_condition(ledger, "xu2025.breakdown.large_step.condition", traces["sq"], expect="violation")
+    with pytest.raises(ExpectedViolationHeld):
+        xu.check_linear_rate(ledger, "xu2025.breakdown.large_step.rate", [traces["sq"]], hypothesis_met=True,
+                             expect="violation")
+    assert xu.check_linear_rate(ledger, "xu2025.breakdown.large_step.rate", [big_step], hypothesis_met=False,
+                                expect="violation").ok
+    Phi = xu.random_target(K, D, seed=1)
+    fro = xu.SquaredLoss(Phi)
+    floor = xu.global_minimum(fro, 2)
+    run = xu.run(fro, xu.init(D, 2, K, 0, 1.0, 1.0), xu.adaptive_step(fro), 5)
+    with pytest.raises(ExpectedViolationHeld):   # measured against the right minimum L*_h, mu_t is fine
+        xu.check_local_pl(ledger, "xu2025.breakdown.rank.local_pl_ell_star", xu.local_trace(fro, run, L_star=floor),
+                          hypothesis_met=True, expect="violation")
+    with pytest.raises(ExpectedViolationHeld):   # with h >= rank the run does reach l*
+        r3 = xu.run(fro, xu.init(D, 3, K, 0, 1.0, 4.0), xu.adaptive_step(fro), 20000, keep=False, stop_below=1e-9)
+        xu.check_reaches(ledger, "xu2025.breakdown.rank.to_ell_star", r3.losses, 0.0, 1e-8, expect="violation")
+
+
+def test_local_trace_refuses_bad_runs(prob):
+    loss, p = prob[0]["sq"], prob[1]
+    diverged = xu.run(loss, p, 30.0 / xu.smoothness_bound(loss, p), steps=60)
+    assert diverged.diverged
+    with pytest.raises(AssumptionError, match="finite"):
+        xu.local_trace(loss, diverged, L_star=0.0)
+    ok = xu.run(loss, p, 0.01, steps=2)
+    with pytest.raises(AssumptionError, match="> 𝓛"):
+        xu.local_trace(loss, ok, L_star=1e6)          # a wrong (too large) minimum

@@ -1,0 +1,241 @@
+"""Negative controls and unit tests for ntkbook.nguyen2021_widths (Nguyen 2021, §3.1–§3.3).
+
+Each notebook claim of book/nguyen2021/05–07 is exercised here through the very same check
+function, once where it holds and once with the hypothesis broken or the bound tightened, which
+must raise ClaimViolation."""
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from ntkbook import data, models
+from ntkbook.errors import AssumptionError, ClaimViolation
+from ntkbook.ledger import Ledger
+from ntkbook.nguyen2021 import theorem22
+from ntkbook import nguyen2021_widths as nw
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    return Ledger("nguyen2021", "test_b", directory=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def deep():
+    N, d = 6, 8
+    X = data.sphere(N, d, seed=0)
+    Y = data.labels(N, seed=1, outputs=1)
+    model = models.DeepReLU([d, 12, 12, 1])
+    return model, model.init(seed=3), X, Y
+
+
+# -- §3.1 ---------------------------------------------------------------------------------------
+def test_scaled_point_and_homogeneity(ledger, deep):
+    model, p, X, Y = deep
+    q = nw.scaled_point(p, 2.0, model.L)
+    assert torch.equal(q["W3"], torch.zeros_like(p["W3"]))
+    assert torch.allclose(q["W1"], 2 * p["W1"])
+    nw.check_homogeneity(ledger, "nguyen2021.sec3_1.homogeneity", model, p, X, [0.5, 3.0])
+    with pytest.raises(ClaimViolation):          # wrong power of beta
+        nw.check_homogeneity(ledger, "nguyen2021.sec3_1.homogeneity.bad", model, p, X, [0.5, 3.0], power=model.L)
+    with pytest.raises(AssumptionError):
+        nw.scaled_point(p, 0.0, model.L)
+
+
+def test_smallest_beta_is_a_root_and_threshold():
+    P = np.polynomial.Polynomial
+    lhs, rhs = P([0, 0, 1.0]), P([2.0, 1.0])       # beta^2 >= beta + 2  <=>  beta >= 2
+    assert nw.smallest_beta(lhs, rhs) == pytest.approx(2.0, rel=1e-14)
+    with pytest.raises(AssumptionError):
+        nw.smallest_beta(P([1.0]), P([0, 1.0]))   # RHS of higher degree
+
+
+def test_beta_thresholds_and_negative_controls(ledger, deep):
+    model, p, X, Y = deep
+    bp = nw.beta_polynomials(model, p, X, Y)
+    th = nw.beta_thresholds(bp)
+    for name in ("eq14", "eq15", "eq8"):
+        nw.check_poly_at_beta(ledger, f"nguyen2021.{name}", bp, name, th["star"] * (1 + 1e-9))
+        with pytest.raises(ClaimViolation):       # beta below its threshold
+            nw.check_poly_at_beta(ledger, f"nguyen2021.{name}.below", bp, name, th[name] * (1 - 1e-6))
+    nw.check_polynomial_matches_theorem22(ledger, "nguyen2021.eq14.identity", model, p, X, Y, bp, "eq14", th["star"])
+    nw.check_polynomial_matches_theorem22(ledger, "nguyen2021.eq8.identity", model, p, X, Y, bp, "eq8", th["star"])
+    with pytest.raises(ClaimViolation):           # (15) is not the printed (9)
+        nw.check_polynomial_matches_theorem22(ledger, "nguyen2021.eq15.identity", model, p, X, Y, bp, "eq15", th["star"])
+    b_pr = max(th["eq14"], th["eq8"], th["eq9_printed"])
+    for c in ("cond7", "cond8", "cond9"):
+        nw.check_condition_at_beta(ledger, f"nguyen2021.sec3_1.printed.{c}", model, p, X, Y, b_pr * (1 + 1e-9), c)
+    binding = {"eq14": "cond7", "eq8": "cond8", "eq9_printed": "cond9"}[max(("eq14", "eq8", "eq9_printed"), key=th.get)]
+    with pytest.raises(ClaimViolation):
+        nw.check_condition_at_beta(ledger, "nguyen2021.sec3_1.printed.below", model, p, X, Y, b_pr * (1 - 1e-6), binding)
+    # the printed (9) is weaker than (15) for beta >= 1-ish: its threshold is not larger
+    assert th["eq9_printed"] <= th["eq15"]
+
+
+def test_alpha0_zero_is_refused(deep):
+    _, _, X, Y = deep
+    narrow = models.DeepReLU([X.shape[1], 12, 3, 1])   # n_{L-1} = 3 < N = 6: alpha0 = 0
+    with pytest.raises(AssumptionError):
+        nw.beta_polynomials(narrow, narrow.init(seed=0), X, Y)
+
+
+def test_rate_11_and_tightened_constant(ledger):
+    N, d = 4, 5
+    X = data.sphere(N, d, seed=0)
+    Y = data.labels(N, seed=1, outputs=1)
+    model = models.DeepReLU([d, 8, 1])
+    p0 = nw.scaled_point(model.init(seed=2), 1.0, 2)
+    bp = nw.beta_polynomials(model, model.init(seed=2), X, Y)
+    beta = nw.beta_thresholds(bp)["star"] * (1 + 1e-6)
+    p0 = nw.scaled_point(model.init(seed=2), beta, 2)
+    t = theorem22(model, p0, X, Y, C=1.0)
+    assert t.hypothesis_met
+    eta = 0.99 * t.eta_bound
+    losses = nw.gd_rate_run(model, p0, X, Y, eta, 20)
+    nw.check_rate_11(ledger, "nguyen2021.eq11", losses, eta, t.alpha0, hypothesis_met=True)
+    # a much faster claimed rate than GD achieves at this tiny step must fail
+    fake = losses[0] * np.ones_like(losses)        # a run that does not move
+    with pytest.raises(ClaimViolation):
+        nw.check_rate_11(ledger, "nguyen2021.eq11.flat", fake, eta, t.alpha0, hypothesis_met=True, factor=1e6)
+
+
+# -- §3.2 ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def two_layer():
+    N, d = 4, 16
+    X = nw.sphere_data(N, d, seed=0)
+    Y = data.labels(N, seed=1, kind="sign", outputs=1)
+    return X, Y
+
+
+def test_sphere_data_norms(two_layer):
+    X, _ = two_layer
+    assert torch.allclose(X.norm(dim=1), torch.full((4,), 4.0, dtype=torch.float64))
+
+
+def test_lambda_star_closed_form_and_wrong_scale(ledger, two_layer):
+    X, _ = two_layer
+    nw.check_lambda_star(ledger, "nguyen2021.lambda_star", X, samples=100_000, seed=5)
+    with pytest.raises(ClaimViolation):           # forgetting the 1/n0 of w ~ N(0, I/n0)
+        nw.check_lambda_star(ledger, "nguyen2021.lambda_star.bad", X, samples=100_000, seed=5, scale=X.shape[1])
+
+
+def test_eq20_and_tightened(ledger):
+    nw.check_eq20(ledger, "nguyen2021.eq20", 16, 400, 1, range(30))
+    with pytest.raises(ClaimViolation):
+        nw.check_eq20(ledger, "nguyen2021.eq20.tight", 16, 400, 1, range(30), tighten=0.8)
+
+
+def test_eq21_and_too_narrow(ledger, two_layer):
+    X, _ = two_layer
+    ls = nw.lambda_star(X)
+    nw.check_eq21(ledger, "nguyen2021.eq21", X, math.ceil(4 * math.log(40) / ls), range(40))
+    with pytest.raises(ClaimViolation):           # n1 < N: alpha0 = 0
+        nw.check_eq21(ledger, "nguyen2021.eq21.narrow", X, 3, range(40))
+
+
+def test_eq22_and_tightened(ledger, two_layer):
+    X, Y = two_layer
+    nw.check_eq22(ledger, "nguyen2021.eq22", X, Y, 200, range(40))
+    with pytest.raises(ClaimViolation):
+        nw.check_eq22(ledger, "nguyen2021.eq22.tight", X, Y, 200, range(40), tighten=0.5)
+
+
+def test_width_sweep_matches_theorem22(two_layer):
+    X, Y = two_layer
+    sw = nw.width_sweep(X, Y, n1_max=300, seed=3)
+    i = len(sw.grid) // 2
+    n1 = int(sw.grid[i])
+    p = nw.sweep_params_on_grid(X, Y, sw.grid, n1, seed=3)
+    t = theorem22(models.DeepReLU([X.shape[1], n1, 1]), p, X, Y, C=1.0)
+    c = sw.conditions()
+    assert c["eq16"][0][i] == pytest.approx(t.cond7[0], rel=1e-9)
+    assert c["eq16"][1][i] == pytest.approx(t.cond7[1], rel=1e-9)
+    assert c["eq17"][1][i] == pytest.approx(t.cond8[1], rel=1e-9)
+    assert c["eq9_printed"][1][i] == pytest.approx(t.cond9[1], rel=1e-9)
+    assert t.alpha0 == pytest.approx(sw.alpha0[i], rel=1e-9)
+
+
+def test_sweep_threshold_and_below(ledger):
+    N, d = 3, 9
+    X = nw.sphere_data(N, d, seed=103)
+    Y = data.labels(N, seed=203, kind="sign", outputs=1)
+    sw = nw.width_sweep(X, Y, n1_max=120_000, seed=303)
+    n1s = sw.threshold()
+    assert np.isfinite(n1s)
+    nw.check_sweep_threshold(ledger, "nguyen2021.sec3_2.threshold", sw)
+    below = sw.grid[np.flatnonzero(sw.grid == n1s)[0] - 1]
+    with pytest.raises(ClaimViolation):           # n1 one grid step too small
+        nw.check_sweep_threshold(ledger, "nguyen2021.sec3_2.threshold.below", sw, n1=below)
+    with pytest.raises(ValueError):               # (16) needs lambda_bar_1
+        nw.width_sweep(X, Y, n1_max=100, seed=1, with_lam1=False).threshold()
+
+
+def test_check_exponent_can_fail(ledger):
+    x = np.array([2.0, 4.0, 8.0])
+    nw.check_exponent(ledger, "nguyen2021.sec3_2.width_exponent.eq18_vs_N3", x, 5 * x ** 3, 3.0, 0.3,
+                      statement="s", source="s", provenance="derived")
+    with pytest.raises(ClaimViolation):
+        nw.check_exponent(ledger, "nguyen2021.sec3_2.width_exponent", x, 5 * x ** 3, 2.0, 0.3,
+                          statement="s", source="s", provenance="paper")
+
+
+# -- §3.3 ---------------------------------------------------------------------------------------
+def test_moments_and_bad_scaling(ledger):
+    Xs = data.gaussian(2000, 32, seed=0)
+    nw.check_moments(ledger, "nguyen2021.assumption3.1.moments", Xs)
+    with pytest.raises(ClaimViolation):           # data of norm ~ n0 instead of sqrt(n0)
+        nw.check_moments(ledger, "nguyen2021.assumption3.1.moments.bad", Xs * math.sqrt(32))
+
+
+def test_concentration_and_heavy_tails(ledger):
+    Xs = data.gaussian(3000, 16, seed=1)
+    f = lambda A: A[:, 0]  # noqa: E731
+    nw.check_lipschitz_concentration(ledger, "nguyen2021.assumption3.1.concentration", Xs, f, t=2.5, c=0.5)
+    heavy = torch.as_tensor(np.random.default_rng(2).standard_cauchy((3000, 16)))
+    with pytest.raises(ClaimViolation):
+        nw.check_lipschitz_concentration(ledger, "nguyen2021.assumption3.1.concentration.cauchy", heavy, f, t=2.5, c=0.5)
+
+
+def test_lemma33_band_and_too_narrow(ledger):
+    X = data.gaussian(8, 64, seed=7)
+    rs = [nw.lemma33_ratio(X, [64, 64, n, 1], seed=s) for n in (128, 512) for s in range(2)]
+    nw.check_lemma33(ledger, "nguyen2021.lemma3.3", rs)
+    with pytest.raises(ClaimViolation):           # band constant tightened
+        nw.check_lemma33(ledger, "nguyen2021.lemma3.3.tight", rs, band_factor=1.0 + 1e-6)
+    with pytest.raises(ClaimViolation):           # n_{L-1} < N: sigma_min = 0
+        nw.check_lemma33(ledger, "nguyen2021.lemma3.3.narrow", [nw.lemma33_ratio(X, [64, 64, 4, 1], seed=0)])
+
+
+def test_exponents_symbolic_and_changed_constants(ledger):
+    a, b, c = sp.Rational(4, 3), sp.Rational(-1, 6), sp.Rational(1, 2)
+    exp = {"eq7_L": sp.Rational(1, 3), "eq7_Lm1": sp.Rational(5, 3), "eq7_rest": sp.Rational(2, 3),
+           "eq9": sp.Rational(1, 3), "eq8": sp.Rational(1, 3)}
+    nw.check_exponents(ledger, "nguyen2021.cor3.2.exponent", a, b, c, exp)
+    der = nw.derived_exponents(a, b, c)
+    assert der["eq9_printed"] == sp.Rational(5, 6) and der["eq8_direct"] == sp.Rational(2, 3)
+    with pytest.raises(ClaimViolation):           # W_L variance n^{-1} instead of n^{-4/3}
+        nw.check_exponents(ledger, "nguyen2021.cor3.2.exponent.a1", 1, b, c, exp)
+
+
+def test_eq9_squared_and_needed_width():
+    X = data.gaussian(4, 8, seed=0)
+    Y = data.labels(4, seed=1, kind="sign", outputs=1)
+    model, p, t = nw.corollary32_point(X, Y, [8, 8, 64, 1], seed=0)
+    lhs, rhs = nw.eq9_squared(t)
+    assert lhs == t.cond9[0] and rhs >= t.cond9[1]   # squared product >= product when lam_bar >= 1
+    assert nw.needed_width([10, 100], [0.01, 0.1]) == pytest.approx(1000.0)
+    assert nw.needed_width([10, 100], [0.1, 0.01]) == float("inf")
+
+
+def test_eq16_prediction_and_tightened(ledger):
+    N, d = 3, 9
+    X = nw.sphere_data(N, d, seed=103)
+    Y = data.labels(N, seed=203, kind="sign", outputs=1)
+    sw = nw.width_sweep(X, Y, n1_max=120_000, seed=303)
+    r = nw.eq16_prediction_ratio(sw, nw.lambda_star(X))
+    nw.check_eq16_prediction(ledger, "nguyen2021.sec3_2.eq16_prediction", [r])
+    with pytest.raises(ClaimViolation):           # band tightened around a wrong constant (N^2 / lambda*^2 x 128)
+        nw.check_eq16_prediction(ledger, "nguyen2021.sec3_2.eq16_prediction.tight", [r], band=(0.5 * r / 0.25, 2.0 * r / 0.25))
