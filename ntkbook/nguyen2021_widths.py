@@ -675,3 +675,27 @@ def check_eq16_prediction(ledger, claim_id: str, ratios, band=(0.5, 2.0)):
     return ledger.check(claim_id, lhs=r, rel="<=", rhs=band[1], source=src, provenance="derived",
                         statement=r"n_1^\star(16)\le c_2\,256\,N\,2\Phi(\theta_0)/\lambda_*^2", hypothesis_met=True,
                         note=f"ratios {np.round(r, 3).tolist()}")
+
+
+def eq18_necessary_width(r=2):
+    """[D] The width (18) forces, symbolically (sympy): α0² = σ_min(F_1)² ≤ ‖F_1‖_F²/N, λ̄_2 ≥ C_2 = 1 and
+    E‖F_1‖_F² = n1‖X‖_F²/(2n0) = n1N/2 under (19) with ‖x_i‖² = n0 = d turn (18),
+    α0² ≥ 16‖X‖_F²λ̄_2² = 16Nd, into n1 ≥ 32Nd. Returns (n1_min as a sympy expression in N, d;
+    its exponent in N at d = N^r)."""
+    N, d, n1 = sp.symbols("N d n_1", positive=True)
+    fro_F1_sq = n1 * N * d / (2 * d)                  # E‖σ(XW_1)‖_F² = n1 · N · ‖x‖²/(2 n0)
+    alpha0_sq_max = fro_F1_sq / N                     # σ_min² ≤ mean squared singular value
+    rhs18_min = 16 * (N * d) * 1 ** 2                 # 16‖X‖_F² λ̄_2², ‖X‖_F² = Nd, λ̄_2 ≥ 1
+    n1_min = sp.solve(sp.Eq(alpha0_sq_max, rhs18_min), n1)[0]
+    expo = sp.limit(sp.log(n1_min.subs(d, N ** r)) / sp.log(N), N, sp.oo)
+    return n1_min, expo
+
+
+def check_sigma_min_vs_frobenius(ledger, claim_id: str, sw: WidthSweep, factor: float = 1.0):
+    """[D] α0² ≤ factor · ‖F_1‖_F²/N at every width of the sweep (``factor`` < 1: a tightened constant,
+    the negative control)."""
+    return ledger.check(claim_id, lhs=sw.alpha0 ** 2, rel="<=", rhs=factor * sw.fro_F1_sq / sw.N, rtol=1e-12,
+                        statement=r"\alpha_0^2=\sigma_{\min}(F_1)^2\le\|F_1\|_F^2/N",
+                        source="our derivation (errata item 8)", provenance="derived", hypothesis_met=True,
+                        note=f"N = {sw.N}, d = {sw.d}, widths {int(sw.grid[0])}..{int(sw.grid[-1])}, "
+                             f"max ratio {np.max(sw.alpha0 ** 2 * sw.N / sw.fro_F1_sq):.3f}")

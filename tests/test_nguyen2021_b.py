@@ -239,3 +239,30 @@ def test_eq16_prediction_and_tightened(ledger):
     nw.check_eq16_prediction(ledger, "nguyen2021.sec3_2.eq16_prediction", [r])
     with pytest.raises(ClaimViolation):           # band tightened around a wrong constant (N^2 / lambda*^2 x 128)
         nw.check_eq16_prediction(ledger, "nguyen2021.sec3_2.eq16_prediction.tight", [r], band=(0.5 * r / 0.25, 2.0 * r / 0.25))
+
+
+# -- errata item 8: the width (18) forces ---------------------------------------------------------
+def test_eq18_necessary_width_symbolic():
+    n1_min, expo = nw.eq18_necessary_width(r=2)
+    N, d = sp.symbols("N d", positive=True)
+    assert sp.simplify(n1_min - 32 * N * d) == 0
+    assert expo == 3
+    assert nw.eq18_necessary_width(r=3)[1] == 4
+
+
+def test_sigma_min_vs_frobenius_and_tightened(ledger):
+    X = nw.sphere_data(4, 16, seed=0)
+    Y = data.labels(4, seed=1, kind="sign", outputs=1)
+    sw = nw.width_sweep(X, Y, n1_max=512, seed=2, with_lam1=False)
+    assert nw.check_sigma_min_vs_frobenius(ledger, "nguyen2021.t.fro", sw).status == "holds"
+    with pytest.raises(ClaimViolation):          # a constant tightened: α0² ≤ ‖F_1‖_F²/(4N) is false
+        nw.check_sigma_min_vs_frobenius(ledger, "nguyen2021.t.fro.tight", sw, factor=0.25)
+
+
+def test_eq18_fails_below_necessary_width_and_holds_far_above(ledger):
+    X = nw.sphere_data(4, 16, seed=0)
+    Y = data.labels(4, seed=1, kind="sign", outputs=1)
+    lhs, rhs = (v[-1] for v in nw.width_sweep(X, Y, n1_max=16 * 4 * 16, seed=3, with_lam1=False).conditions()["eq18"])
+    assert lhs < rhs                                 # below 32Nd (18) cannot hold
+    lhs, rhs = (v[-1] for v in nw.width_sweep(X, Y, n1_max=400 * 4 * 16, seed=3, with_lam1=False).conditions()["eq18"])
+    assert lhs >= rhs                                # the check is not vacuous: wide enough, it holds
