@@ -7,7 +7,6 @@ Run them with ``pytest --nbval-lax --nbval-current-env book``.
 import os
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("MPLBACKEND", "Agg")

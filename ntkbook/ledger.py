@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np

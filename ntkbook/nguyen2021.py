@@ -1,15 +1,18 @@
-"""Nguyen 2021, Theorem 2.2 — the quantities (6)–(10) at a point θ0, exactly as printed.
-
-Chapter helpers extend this module (the proof's per-iteration checks live beside it).
+"""Nguyen 2021, Theorem 2.2 — the quantities (6)–(10) at a point θ0, exactly as printed, and the
+checks of its proof: the starting point (2)–(3), Lemma 2.1, the per-iteration trace of the proof
+and the corrected condition (9) (book/nguyen2021/01–04, 08).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 import torch
 
-from .kernels import sigma_min, spectral_norm
+from .errors import AssumptionError
+from .kernels import empirical_ntk, lambda_min, sigma_min, spectral_norm
 from .models import DeepReLU
 
 
@@ -55,6 +58,11 @@ def theorem22(model: DeepReLU, params: dict, X: torch.Tensor, Y: torch.Tensor, C
         lam = np.array([spectral_norm(params[f"W{l}"]) for l in range(1, L + 1)]) + C
         nX = float(torch.linalg.norm(X))
         s2p = float(torch.linalg.norm(F[L] - Y))
+    return _quantities(L, alpha0, lam, C, nX, s2p, n_last=model.widths[L - 1], N=X.shape[0])
+
+
+def _quantities(L: int, alpha0: float, lam, C, nX: float, s2p: float, n_last: int, N: int) -> Theorem22:
+    """(6)–(10) from α0, λ̄_l = ‖W_l^0‖₂ + C_l, C_l, ‖X‖_F and √(2Φ(θ0))."""
     prod = lambda i, j: float(np.prod(lam[i - 1:j])) if i <= j else 1.0  # noqa: E731
     lamL = lam[L - 1]
     rhs7 = 16 * nX * max(prod(1, L) / (lam[l - 1] * C[l - 1]) for l in range(1, L + 1)) * s2p
@@ -65,19 +73,13 @@ def theorem22(model: DeepReLU, params: dict, X: torch.Tensor, Y: torch.Tensor, C
     eta_bound = min(8 / alpha0 ** 2 if alpha0 > 0 else np.inf, eta2)
     return Theorem22(L=L, alpha0=alpha0, lam_bar=lam, C=C, norm_X=nX, sqrt_2phi0=s2p,
                      cond7=(alpha0 ** 2, float(rhs7)), cond8=(alpha0 ** 3, float(rhs8)), cond9=(alpha0 ** 2, float(rhs9)),
-                     eta_bound=float(eta_bound), n_last=model.widths[L - 1], N=X.shape[0])
+                     eta_bound=float(eta_bound), n_last=n_last, N=N)
 
 
 # ------------------------------------------------------------------------------------------------
 # Chapter extensions (book/nguyen2021/01–04, 08): the starting point (2)–(3), Lemma 2.1, the
 # per-iteration trace of the proof of Theorem 2.2, and the corrected condition (9).
 # ------------------------------------------------------------------------------------------------
-import math  # noqa: E402
-
-import sympy as sp  # noqa: E402
-
-from .errors import AssumptionError  # noqa: E402
-from .kernels import empirical_ntk, lambda_min  # noqa: E402
 
 SOURCE = "Nguyen 2021"
 
@@ -502,7 +504,7 @@ def check_proof_trace(ledger, tag: str, tr: ProofTrace, hypothesis_met: bool, ex
     drift.geom_sum, drift.C (by (7)), drift.actual_C, eq13, F_drift.eq5, F_drift.bound, F_drift.eq8,
     step.identity, step.termA.eq5, step.termA, step.termB.eq5, step.termB, step.termC.identity,
     step.termC, chain.printed, chain.literal, chain.eq10, chain.eq9 (the step "by (9)")."""
-    t, L = tr.t, tr.t.L
+    t = tr.t
     C = t.C
     S = f"{SOURCE}, proof of Thm 2.2"
     n = f"eta = {tr.eta:.4g}, {tr.steps} steps" + (f"; {note}" if note else "")
@@ -621,19 +623,7 @@ def with_C(t: Theorem22, C) -> Theorem22:
     evaluation: ‖W_l^0‖₂ = λ̄_l − C_l). Same formulas as :func:`theorem22`."""
     L = t.L
     C = np.broadcast_to(np.asarray(C, dtype=np.float64), (L,)).copy()
-    lam = t.lam_bar - t.C + C
-    nX, s2p, a0 = t.norm_X, t.sqrt_2phi0, t.alpha0
-    prod = lambda i, j: float(np.prod(lam[i - 1:j])) if i <= j else 1.0  # noqa: E731
-    lamL = lam[L - 1]
-    rhs7 = 16 * nX * max(prod(1, L) / (lam[l - 1] * C[l - 1]) for l in range(1, L + 1)) * s2p
-    rhs8 = 32 * nX ** 2 * lamL * sum(prod(1, L - 1) ** 2 / lam[l - 1] ** 2 for l in range(1, L)) * s2p
-    rhs9 = 16 * nX ** 2 * lamL ** 2 * sum(prod(1, L - 1) / lam[l - 1] ** 2 for l in range(1, L))
-    inv2 = 1.0 / lam ** 2
-    eta2 = nX ** -2 * prod(1, L) ** -2 * inv2[:L - 1].sum() * inv2.sum() ** -2
-    eta_bound = min(8 / a0 ** 2 if a0 > 0 else np.inf, eta2)
-    return Theorem22(L=L, alpha0=a0, lam_bar=lam, C=C, norm_X=nX, sqrt_2phi0=s2p,
-                     cond7=(a0 ** 2, float(rhs7)), cond8=(a0 ** 3, float(rhs8)), cond9=(a0 ** 2, float(rhs9)),
-                     eta_bound=float(eta_bound), n_last=t.n_last, N=t.N)
+    return _quantities(L, t.alpha0, t.lam_bar - t.C + C, C, t.norm_X, t.sqrt_2phi0, n_last=t.n_last, N=t.N)
 
 
 def identity_middle_init(model: DeepReLU, seed: int) -> dict:

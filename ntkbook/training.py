@@ -12,7 +12,6 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .config import DTYPE
 
 
 @dataclass

@@ -586,7 +586,7 @@ def check_adaptive_faster(ledger, claim_id, n_adaptive, n_constant, *, seeds=Non
     c = np.where(np.isfinite(c), c, 100.0 * max(a.max(), 1.0))     # "never": a finite stand-in for +∞
     return ledger.check(claim_id, lhs=a, rel="<=", rhs=c,
                         statement=r"T_\varepsilon(\eta_t=1/\hat K_t)\le T_\varepsilon(\eta=1/\hat K_0)",
-                        source=f"our derivation (catalog X-6); the abstract says the analysis suggests a better step size",
+                        source="our derivation (catalog X-6); the abstract says the analysis suggests a better step size",
                         provenance="derived", hypothesis_met=None, seeds=seeds, note=note, expect=expect)
 
 

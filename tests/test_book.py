@@ -2,7 +2,6 @@
 a stale record is refused; the verify CLI exits 1 on a violation; the project files agree."""
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path

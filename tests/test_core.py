@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-import ntkbook
 from ntkbook import config, data, kernels, models, training
 from ntkbook.errors import AssumptionError
 
