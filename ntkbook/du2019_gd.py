@@ -369,7 +369,7 @@ def divergence_threshold(X, y, m: int, seed: int, etas, steps: int, blowup: floa
 def batched_gd_losses(X, y, m: int, seeds, eta: float, steps: int) -> np.ndarray:
     """‖y − u(k)‖² for several initializations at once (one row per seed, columns k = 0 … steps):
     the same iteration as :func:`gd_losses` (eq. (3) gradient), vectorized over seeds with
-    batched matrix products. Initializations are :meth:`TwoLayerReLU.init` with each seed."""
+    batched matrix products. Initializations are :meth:`ntkbook.models.TwoLayerReLU.init` with each seed."""
     X, y = _t(X), _t(y)
     inits = [TwoLayerReLU.init(m, X.shape[1], int(s), dev="cpu") for s in seeds]
     W = torch.stack([p["W"] for p in inits])            # (S, m, d)

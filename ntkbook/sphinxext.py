@@ -160,6 +160,15 @@ def on_build_finished(app, exc):
                             ignore=shutil.ignore_patterns("*.map"))
 
 
+def escape_docstring_bars(app, what, name, obj, options, lines):
+    """ntkbook docstrings write norms and absolute values as in the papers, ``|x|`` and ``‖x‖``;
+    reStructuredText would read ``|x|`` as a substitution, so escape the bars of ntkbook's own
+    docstrings (autodoc-process-docstring)."""
+    if not name.startswith("ntkbook"):
+        return
+    lines[:] = [line.replace("\\|", "|").replace("|", "\\|") for line in lines]
+
+
 def setup(app):
     # page titles with math appear in every page's navigation: load MathJax everywhere
     app.set_html_assets_policy("always")
@@ -169,4 +178,5 @@ def setup(app):
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("build-finished", on_build_finished)
+    app.connect("autodoc-process-docstring", escape_docstring_bars)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}

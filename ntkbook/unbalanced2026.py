@@ -11,20 +11,20 @@ success criteria, the sketch) is OURS. Identities we derived are recorded with p
 ``"derived"``.
 
 Model (catalog U-1): F(X) = (1/√m) σ(XW) V ∈ R^{N×n}, W ∈ R^{d×m}, V ∈ R^{m×n}, Φ = ½‖F − Y‖_F².
-With R = F − Y, S = 1{XW ≥ 0} and Σ = σ(XW):
+With R = F − Y, S = 1{XW ≥ 0} and Σ = σ(XW)::
 
-(G)   ∇_V Φ = Σᵀ R / √m,     ∇_W Φ = Xᵀ((R Vᵀ) ∘ S) / √m.
-(KV)  K_V[(i,k),(j,l)] = δ_kl (ΣΣᵀ/m)_ij, i.e. K_V = (ΣΣᵀ/m) ⊗ I_n exactly (index (i,k) ↦ i·n + k).
-(KW)  K_W[(i,k),(j,l)] = (1/m) x_iᵀx_j Σ_r S_ir S_jr V_rk V_rl  →  s_V² H∞ ⊗ I_n   (m → ∞).
-(K∞)  K_V → s_W² G∞ ⊗ I_n for unit-norm inputs (G∞ = :func:`ntkbook.kernels.arccos1`), so the
-      limiting NTK is K∞ = (s_V² H∞ + s_W² G∞) ⊗ I_n; λ = λ_min(s_V² H∞ + s_W² G∞) and
-      κ = λ_max/λ of the same N×N matrix (the Kronecker factor I_n does not change the spectrum).
-(C)   c_r = ‖v_r‖² − ‖w_r‖² (v_r the r-th row of V, w_r the r-th column of W) is conserved by
-      gradient flow: ⟨w_r, ∇_{w_r}Φ⟩ = ⟨v_r, ∇_{v_r}Φ⟩ because σ'(z)z = σ(z). One GD step changes
-      it by exactly η²(‖∇_{v_r}Φ‖² − ‖∇_{w_r}Φ‖²).
-(SK)  Sketch (our construction): Q = orth(Yᵀ Ω) ∈ R^{n×r}, Ω ∈ R^{N×r} Gaussian (a randomized
-      range finder for the row space of Y), V₀ = Ṽ₀ Qᵀ with Ṽ₀ ∈ R^{m×r}. If the rows of Y lie in
-      span(Q), every GD iterate keeps V_t = V_t Q Qᵀ and the run is the r-output run on Y Q.
+    (G)   ∇_V Φ = Σᵀ R / √m,     ∇_W Φ = Xᵀ((R Vᵀ) ∘ S) / √m.
+    (KV)  K_V[(i,k),(j,l)] = δ_kl (ΣΣᵀ/m)_ij, i.e. K_V = (ΣΣᵀ/m) ⊗ I_n exactly (index (i,k) ↦ i·n + k).
+    (KW)  K_W[(i,k),(j,l)] = (1/m) x_iᵀx_j Σ_r S_ir S_jr V_rk V_rl  →  s_V² H∞ ⊗ I_n   (m → ∞).
+    (K∞)  K_V → s_W² G∞ ⊗ I_n for unit-norm inputs (G∞ = :func:`ntkbook.kernels.arccos1`), so the
+          limiting NTK is K∞ = (s_V² H∞ + s_W² G∞) ⊗ I_n; λ = λ_min(s_V² H∞ + s_W² G∞) and
+          κ = λ_max/λ of the same N×N matrix (the Kronecker factor I_n does not change the spectrum).
+    (C)   c_r = ‖v_r‖² − ‖w_r‖² (v_r the r-th row of V, w_r the r-th column of W) is conserved by
+          gradient flow: ⟨w_r, ∇_{w_r}Φ⟩ = ⟨v_r, ∇_{v_r}Φ⟩ because σ'(z)z = σ(z). One GD step changes
+          it by exactly η²(‖∇_{v_r}Φ‖² − ‖∇_{w_r}Φ‖²).
+    (SK)  Sketch (our construction): Q = orth(Yᵀ Ω) ∈ R^{n×r}, Ω ∈ R^{N×r} Gaussian (a randomized
+          range finder for the row space of Y), V₀ = Ṽ₀ Qᵀ with Ṽ₀ ∈ R^{m×r}. If the rows of Y lie in
+          span(Q), every GD iterate keeps V_t = V_t Q Qᵀ and the run is the r-output run on Y Q.
 """
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def check_slope(ledger, claim_id, x, y, *, target, tol, statement, source, prove
 
 # ----------------------------------------------------------------------------- batched GD
 def init_batch(d, m, n, seeds, s_W=1.0, s_V=1.0, coupled=True, Q=None):
-    """Stacked :meth:`SharedTwoLayer.init` draws, one per seed: W (B, d, m), V (B, m, n).
+    """Stacked :meth:`ntkbook.models.SharedTwoLayer.init` draws, one per seed: W (B, d, m), V (B, m, n).
     With an orthonormal ``Q`` (n×r), the sketched init (SK): V₀ = Ṽ₀ Qᵀ, Ṽ₀ drawn with r outputs."""
     Ws, Vs = [], []
     for s in seeds:

@@ -11,22 +11,22 @@ OUR derivation (provenance ``"derived"``) and is not a statement of the paper.
 Setting (catalog X-1): W₁ ∈ R^{h×d}, W₂ ∈ R^{k×h}, W = W₂W₁ ∈ R^{k×d} and
 𝓛(W₁, W₂) = ℓ(W₂W₁). With G = ∇ℓ(W):  ∇_{W₁}𝓛 = W₂ᵀG,  ∇_{W₂}𝓛 = G W₁ᵀ.
 
-Derived facts used by the checks (θ = (W₁, W₂), ‖·‖ Frobenius, ‖·‖₂ spectral):
+Derived facts used by the checks (θ = (W₁, W₂), ‖·‖ Frobenius, ‖·‖₂ spectral)::
 
-(P)  μ_t := ‖∇𝓛(θ_t)‖² / (2(𝓛(θ_t) − 𝓛*))  — the local PL constant (X-2), by definition.
-(PL-lb)  if h ≥ d and h ≥ k and ℓ is μ-PL:  μ_t ≥ μ (σ_d²(W₁) + σ_k²(W₂))   [‖W₂ᵀG‖ ≥ σ_k(W₂)‖G‖,
-         ‖GW₁ᵀ‖ ≥ σ_d(W₁)‖G‖]; with only h ≥ d (or only h ≥ k) the other term is dropped.
-(PL-ub)  μ_t ≤ L (‖W₁‖₂² + ‖W₂‖₂²)   [‖∇𝓛‖² ≤ (‖W₁‖₂² + ‖W₂‖₂²)‖G‖², ‖G‖² ≤ 2L(ℓ − ℓ*)].
-(Imb)    D = W₁W₁ᵀ − W₂ᵀW₂ ⇒ W₁W₁ᵀ ⪰ D, W₂ᵀW₂ ⪰ −D ⇒ σ_d²(W₁) ≥ λ_d(D), σ_k²(W₂) ≥ λ_k(−D) (Weyl).
-(H)      vᵀ∇²𝓛(θ)v = D²ℓ(W)[V₂W₁ + W₂V₁]² + 2⟨G, V₂V₁⟩ ⇒
-         ‖∇²𝓛(θ)‖₂ ≤ L(‖W₁‖₂² + ‖W₂‖₂²) + ‖G‖ ≤ L(‖W₁‖₂² + ‖W₂‖₂²) + √(2L(ℓ(W) − ℓ*)) =: K̂(θ).
-(Seg)    along θ − u g, u ∈ [0, η]:  sup ‖∇²𝓛‖₂ ≤ K̄ := L[(‖W₁‖₂+η‖G₁‖₂)² + (‖W₂‖₂+η‖G₂‖₂)²]
-         + ‖G‖ + L(η‖G₂W₁ + W₂G₁‖ + η²‖G₂G₁‖).
-(DL)     𝓛(θ − ηg) = 𝓛(θ) − η‖g‖² + ∫₀^η (η−u) gᵀ∇²𝓛(θ − ug)g du, so with
-         K_t ≥ sup_u gᵀ∇²𝓛(θ_t − ug)g/‖g‖²:  𝓛_{t+1} ≤ 𝓛_t − η‖g‖² + K_tη²‖g‖²/2, and with (P)
-         𝓛_{t+1} − 𝓛* ≤ (1 − 2μ_tη + μ_tK_tη²)(𝓛_t − 𝓛*)   (X-2; an identity in ‖g‖², no sign condition).
-(GD-D)   one GD step: D_{t+1} − D_t = η²(G₁G₁ᵀ − G₂ᵀG₂) exactly (G₁ = ∇_{W₁}𝓛, G₂ = ∇_{W₂}𝓛);
-         under gradient flow dD/dt = 0 (X-4).
+    (P)  μ_t := ‖∇𝓛(θ_t)‖² / (2(𝓛(θ_t) − 𝓛*))  — the local PL constant (X-2), by definition.
+    (PL-lb)  if h ≥ d and h ≥ k and ℓ is μ-PL:  μ_t ≥ μ (σ_d²(W₁) + σ_k²(W₂))   [‖W₂ᵀG‖ ≥ σ_k(W₂)‖G‖,
+             ‖GW₁ᵀ‖ ≥ σ_d(W₁)‖G‖]; with only h ≥ d (or only h ≥ k) the other term is dropped.
+    (PL-ub)  μ_t ≤ L (‖W₁‖₂² + ‖W₂‖₂²)   [‖∇𝓛‖² ≤ (‖W₁‖₂² + ‖W₂‖₂²)‖G‖², ‖G‖² ≤ 2L(ℓ − ℓ*)].
+    (Imb)    D = W₁W₁ᵀ − W₂ᵀW₂ ⇒ W₁W₁ᵀ ⪰ D, W₂ᵀW₂ ⪰ −D ⇒ σ_d²(W₁) ≥ λ_d(D), σ_k²(W₂) ≥ λ_k(−D) (Weyl).
+    (H)      vᵀ∇²𝓛(θ)v = D²ℓ(W)[V₂W₁ + W₂V₁]² + 2⟨G, V₂V₁⟩ ⇒
+             ‖∇²𝓛(θ)‖₂ ≤ L(‖W₁‖₂² + ‖W₂‖₂²) + ‖G‖ ≤ L(‖W₁‖₂² + ‖W₂‖₂²) + √(2L(ℓ(W) − ℓ*)) =: K̂(θ).
+    (Seg)    along θ − u g, u ∈ [0, η]:  sup ‖∇²𝓛‖₂ ≤ K̄ := L[(‖W₁‖₂+η‖G₁‖₂)² + (‖W₂‖₂+η‖G₂‖₂)²]
+             + ‖G‖ + L(η‖G₂W₁ + W₂G₁‖ + η²‖G₂G₁‖).
+    (DL)     𝓛(θ − ηg) = 𝓛(θ) − η‖g‖² + ∫₀^η (η−u) gᵀ∇²𝓛(θ − ug)g du, so with
+             K_t ≥ sup_u gᵀ∇²𝓛(θ_t − ug)g/‖g‖²:  𝓛_{t+1} ≤ 𝓛_t − η‖g‖² + K_tη²‖g‖²/2, and with (P)
+             𝓛_{t+1} − 𝓛* ≤ (1 − 2μ_tη + μ_tK_tη²)(𝓛_t − 𝓛*)   (X-2; an identity in ‖g‖², no sign condition).
+    (GD-D)   one GD step: D_{t+1} − D_t = η²(G₁G₁ᵀ − G₂ᵀG₂) exactly (G₁ = ∇_{W₁}𝓛, G₂ = ∇_{W₂}𝓛);
+             under gradient flow dD/dt = 0 (X-4).
 """
 from __future__ import annotations
 
@@ -257,7 +257,7 @@ def sigma_terms(params) -> tuple[float, float]:
 
 def mu_lower_bound(loss, params) -> float:
     """(PL-lb): μ(σ_d²(W₁) + σ_k²(W₂)) (our derivation; a term is kept only when h ≥ d, resp. h ≥ k).
-    Raises :class:`AssumptionError` when h < d and h < k (no term applies)."""
+    Raises :class:`ntkbook.errors.AssumptionError` when h < d and h < k (no term applies)."""
     h, d, k = dims(params)
     if h < d and h < k:
         raise AssumptionError("local PL lower bound needs width h ≥ d or h ≥ k", f"h = {h}, d = {d}, k = {k}")

@@ -169,3 +169,13 @@ def test_every_chapter_notebook_is_in_the_toc_and_no_ipynb_is_tracked():
             assert f"book/{chapter.name}/[0-9]*" in toc, chapter.name
     tracked = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True).stdout
     assert tracked.strip() == ""
+
+
+def test_docstring_bars_are_escaped_for_ntkbook_only():
+    from ntkbook.sphinxext import escape_docstring_bars
+    lines = ["P(|w·x| < R)", r"already \|x\|"]
+    escape_docstring_bars(None, "function", "ntkbook.du2019.near_boundary", None, None, lines)
+    assert lines == [r"P(\|w·x\| < R)", r"already \|x\|"]
+    other = ["|sub|"]
+    escape_docstring_bars(None, "function", "numpy.linalg.norm", None, None, other)
+    assert other == ["|sub|"]
