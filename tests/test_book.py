@@ -179,3 +179,22 @@ def test_docstring_bars_are_escaped_for_ntkbook_only():
     other = ["|sub|"]
     escape_docstring_bars(None, "function", "numpy.linalg.norm", None, None, other)
     assert other == ["|sub|"]
+
+
+def test_display_math_stands_in_its_own_block():
+    """MyST parses ``$$…$$`` as display math only at the start of a block: a ``$$`` line glued to the
+    text above renders as raw dollars (seen on the errata page before this test)."""
+    bad = []
+    for p in sorted((ROOT / "book").rglob("*.md")):
+        lines = p.read_text().split("\n")
+        in_code = False
+        for i, line in enumerate(lines):
+            s = line.strip()
+            if s.startswith("```{code-cell}"):
+                in_code = True
+            elif in_code and s == "```":
+                in_code = False
+            elif not in_code and s.startswith("$$") and i and lines[i - 1].strip() \
+                    and "$$" not in lines[i - 1] and not lines[i - 1].strip().startswith(":"):
+                bad.append(f"{p.relative_to(ROOT)}:{i + 1}")
+    assert bad == [], f"put a blank line before display math at {bad}"
