@@ -10,6 +10,10 @@ A notebook opens one ledger and checks claims through it::
                  hypothesis_met=True, seeds=[0])
 
 * ``lhs``/``rhs`` may be arrays (one comparison per iteration, seed, …); the worst case is kept.
+  Comparisons where both sides are exactly 0 (e.g. a drift at k = 0) are counted but never chosen
+  as the worst case while a non-trivial one exists.
+* the *margin* is the slack at the worst case relative to ``|rhs|`` (absolute when ``rhs`` = 0):
+  > 0 means the claim holds with room, < 0 that it fails. ``rtol``/``atol`` are recorded with it.
 * ``hypothesis_met`` says whether the theorem's hypothesis held in this run (``None`` when the
   claim has no hypothesis, e.g. an identity). A conclusion that holds although the hypothesis
   did not is recorded as *holds beyond hypothesis* — never as a plain "holds".
@@ -94,7 +98,7 @@ class Record:
     rel: str
     lhs: float
     rhs: float
-    margin: float            # relative slack at the worst case: > 0 means the claim holds with room
+    margin: float            # slack at the worst case relative to |rhs| (absolute if rhs = 0); > 0: room
     ratio: float | None      # lhs / rhs at the worst case
     holds: bool
     expect: str
@@ -107,6 +111,8 @@ class Record:
     note: str = ""
     chapter: str = ""
     notebook: str = ""
+    rtol: float | None = None
+    atol: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,6 +124,10 @@ class Record:
         extra = f", worst of {self.count}" if self.count > 1 else ""
         if self.p_value is not None:
             extra += f", binomial p = {self.p_value:.3g}"
+        if self.rel == "==" and self.rtol is not None:
+            extra += f", rtol {self.rtol:.0e}" + (f", atol {self.atol:.0e}" if self.atol else "")
+        elif self.atol:
+            extra += f", atol {self.atol:.0e}"
         return (f"{mark} {self.id}: {self.status} — lhs {self.lhs:.6g} {self.rel} rhs {self.rhs:.6g}"
                 f" (margin {self.margin:+.3g}{extra}; {hyp}; {PROVENANCE[self.provenance]})")
 
@@ -150,7 +160,7 @@ def _compare(lhs, rel, rhs, rtol, atol):
         raise ClaimViolation(f"non-finite value in the check (index {bad}: lhs={lhs.flat[bad]}, "
                              f"rhs={rhs.flat[bad]}); a NaN never counts as 'holds'")
     tol = atol + rtol * np.maximum(np.abs(rhs), np.abs(lhs))
-    scale = np.maximum(np.abs(rhs), 1e-300)
+    scale = np.where(rhs != 0, np.abs(rhs), 1.0)          # relative to |rhs|, absolute when rhs = 0
     if rel in ("<=", "<"):
         slack = (rhs - lhs) / scale
         ok = lhs <= rhs + tol if rel == "<=" else lhs < rhs
@@ -162,7 +172,9 @@ def _compare(lhs, rel, rhs, rtol, atol):
         ok = np.abs(lhs - rhs) <= tol
     else:
         raise ValueError(f"rel must be one of {RELATIONS}, got {rel!r}")
-    worst = int(np.argmin(np.where(ok, slack, -np.inf))) if not ok.all() else int(np.argmin(slack))
+    trivial = (lhs == 0) & (rhs == 0)                    # 0 <= 0 says nothing about the margin
+    candidates = slack if trivial.all() else np.where(trivial, np.inf, slack)
+    worst = int(np.argmin(np.where(ok, candidates, -np.inf))) if not ok.all() else int(np.argmin(candidates))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(lhs.flat[worst] / rhs.flat[worst]) if rhs.flat[worst] != 0 else None
     return bool(ok.all()), float(lhs.flat[worst]), float(rhs.flat[worst]), float(slack.flat[worst]), \
@@ -235,7 +247,7 @@ class Ledger:
                      hypothesis_met=hypothesis_met, rel=rel, lhs=l, rhs=r, margin=slack, ratio=ratio,
                      holds=holds, expect=expect, status=self._status(holds, hypothesis_met, expect),
                      count=count, worst_index=worst, seeds=_seedlist(seeds), note=note,
-                     chapter=self.chapter, notebook=self.notebook)
+                     chapter=self.chapter, notebook=self.notebook, rtol=rtol, atol=atol)
         return self._add(rec)
 
     def check_probability(self, claim_id: str, *, failures: int, trials: int, delta: float,

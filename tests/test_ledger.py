@@ -113,3 +113,22 @@ def test_summary_renders(led):
     led.check("demo.ok", lhs=1, rel="<=", rhs=2, **META)
     assert "demo.ok" in led.summary()._repr_html_()
     assert "demo.ok" in repr(led.summary())
+
+
+def test_margin_ignores_trivial_zero_pairs_and_is_absolute_at_rhs_zero(tmp_path):
+    led = L.Ledger("demo", "margins", directory=tmp_path)
+    # a drift bound: 0 <= 0 at k = 0, then real slack; the margin must come from k >= 1
+    rec = led.check("demo.drift", lhs=[0.0, 0.5, 0.9], rel="<=", rhs=[0.0, 1.0, 1.0], statement="s",
+                    source="x", provenance="derived", hypothesis_met=True)
+    assert rec.worst_index == 2 and rec.margin == pytest.approx(0.1) and rec.count == 3
+    # rhs = 0: the margin is the absolute slack, not a division by 1e-300
+    rec = led.check("demo.zero", lhs=-1e-3, rel="<=", rhs=0.0, statement="s", source="x",
+                    provenance="derived", hypothesis_met=True)
+    assert rec.margin == pytest.approx(1e-3)
+    with pytest.raises(ClaimViolation):
+        led.check("demo.zero_fail", lhs=1e-3, rel="<=", rhs=0.0, statement="s", source="x",
+                  provenance="derived", hypothesis_met=True)
+    # tolerances are recorded and shown for equalities
+    rec = led.check("demo.eq", lhs=1.0, rel="==", rhs=1.0 + 1e-10, rtol=1e-9, statement="s", source="x",
+                    provenance="derived", hypothesis_met=None)
+    assert rec.rtol == 1e-9 and "rtol 1e-09" in rec.line()
