@@ -7,9 +7,13 @@
   (paper-scale sizes, for readers with time or a GPU). Notebooks choose their
   sizes with :func:`pick`.
 * ``NTKBOOK_DEVICE`` forces a torch device; by default a GPU is used when torch sees one.
+* ``NTKBOOK_THREADS`` (default 1) is the number of torch threads used for the loops of many tiny
+  matrix products (:class:`few_threads`): there, intra-op threads only add overhead (3–50× slower
+  with 2 threads on a loaded 2-core machine). Raise it for large ``NTKBOOK_SCALE=full`` runs.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 
@@ -69,3 +73,28 @@ def to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         return x.detach().to("cpu", DTYPE).numpy()
     return np.asarray(x, dtype=np.float64)
+
+
+def threads() -> int:
+    """Torch threads for loops of tiny matrix products: ``NTKBOOK_THREADS`` (default 1)."""
+    value = os.environ.get("NTKBOOK_THREADS", "1").strip() or "1"
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"NTKBOOK_THREADS must be a positive integer, got {value!r}")
+    return int(value)
+
+
+class few_threads(contextlib.ContextDecorator):
+    """Run torch with :func:`threads` intra-op threads inside the block or decorated function, and
+    restore the previous setting afterwards (nesting-safe)."""
+
+    def __init__(self):
+        self._saved: list[int] = []
+
+    def __enter__(self):
+        self._saved.append(torch.get_num_threads())
+        torch.set_num_threads(threads())
+        return self
+
+    def __exit__(self, *exc):
+        torch.set_num_threads(self._saved.pop())
+        return False

@@ -12,7 +12,6 @@ The check functions take a :class:`ntkbook.ledger.Ledger` and are called both by
 """
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 
@@ -20,7 +19,7 @@ import numpy as np
 import torch
 
 from . import data, kernels
-from .config import DTYPE
+from .config import DTYPE, few_threads
 from .errors import AssumptionError
 from .models import TwoLayerReLU
 from .training import gradient_descent, loglog_slope
@@ -41,18 +40,8 @@ def _t(x) -> torch.Tensor:
     return torch.as_tensor(x, dtype=DTYPE).cpu()
 
 
-def _single_threaded(fn):
-    """Run ``fn`` with torch single-threaded (restored afterwards): the GD loops of pages 05–06 are
-    thousands of tiny matrix products, for which intra-op threads only add overhead."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
-    return wrapper
+# the GD loops of pages 05–06 are thousands of tiny matrix products: few torch threads
+_single_threaded = few_threads()
 
 
 # ------------------------------------------------------------------------------------------

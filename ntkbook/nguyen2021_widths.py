@@ -14,7 +14,6 @@ both by the notebooks and by ``tests/test_nguyen2021_b.py`` (negative controls).
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +22,7 @@ import scipy.stats
 import sympy as sp
 import torch
 
-from .config import DTYPE, generator, to_numpy
+from .config import DTYPE, few_threads, generator, to_numpy
 from .errors import AssumptionError
 from .kernels import arccos1, lambda_min, sigma_min, spectral_norm
 from .models import DeepReLU
@@ -280,7 +279,7 @@ def check_eq20(ledger, claim_id: str, n0: int, n1: int, n2: int, seeds, delta: f
     fails = 0
     worst = []
     for s in seeds:
-        with one_thread():
+        with few_threads():
             p = lecun_two_layer(n0, n1, n2, s)
         s1, s2 = _spec(p["W1"]), _spec(p["W2"])
         fails += int(s1 > b1 or s2 > b2)
@@ -303,7 +302,7 @@ def check_eq21(ledger, claim_id: str, X, n1: int, seeds, delta: float = 0.1, hyp
     rhs = math.sqrt(n1 * lstar / 4)
     a = []
     for s in seeds:
-        with one_thread():
+        with few_threads():
             p = lecun_two_layer(n0, n1, n2, s)
             a.append(sigma_min(torch.relu(A @ p["W1"])))
     a = np.array(a)
@@ -331,7 +330,7 @@ def check_eq22(ledger, claim_id: str, X, Y, n1: int, seeds, delta: float = 0.1, 
     n2 = Y.shape[1]
     fails, ratios = 0, []
     for s in seeds:
-        with one_thread():
+        with few_threads():
             p = lecun_two_layer(n0, n1, n2, s)
             F1 = torch.relu(A @ p["W1"])
             s2p = float(torch.linalg.norm(F1 @ p["W2"] - Y))
@@ -387,19 +386,8 @@ def width_sweep(X, Y, n1_max: int, seed: int, ratio: float = 1.06, block: int = 
     ``with_lam1=False`` skips ‖W_1‖₂ (an n0²·n1 cost); λ̄_1 is then nan and only (17), (18) can be
     evaluated (they do not involve λ̄_1). float64 torch on one CPU thread (the blocks are small;
     thread hand-offs would dominate), draws from a seeded torch generator."""
-    with one_thread():
+    with few_threads():
         return _width_sweep(X, Y, n1_max, seed, ratio, block, with_lam1)
-
-
-@contextmanager
-def one_thread():
-    """Run torch on one intra-op thread inside the block (restored afterwards)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _draw(g, n0, k, n2):

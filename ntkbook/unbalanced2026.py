@@ -34,7 +34,7 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from .config import DTYPE, generator, to_numpy
+from .config import DTYPE, few_threads, generator, to_numpy
 from .data import check_unit_norm
 from .errors import AssumptionError
 from .kernels import arccos1, eigenvalues, h_infinity, lambda_max, lambda_min
@@ -156,12 +156,8 @@ def gd_batch(X, Y, W, V, eta, steps, momentum: float = 0.0, stop_eps: float | No
     the update of :func:`ntkbook.training.nesterov`) on a batch; returns the losses Φ(θ_t),
     t = 0..steps, shape (B, steps+1), and the final (W, V). With ``stop_eps`` the run stops once every
     network has Φ_t ≤ stop_eps·Φ₀ (the remaining entries repeat the last loss)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)          # tiny matrices: one thread is several times faster
-    try:
+    with few_threads():               # tiny matrices: one thread is several times faster
         return _gd_batch(X, Y, W, V, eta, steps, momentum, stop_eps)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _gd_batch(X, Y, W, V, eta, steps, momentum, stop_eps=None):

@@ -266,3 +266,21 @@ def test_metrics_along_gd():
     assert tr.metric("dist")[0] == 0 and tr.metric("flips")[0] == 0 and tr.metric("fro")[0] == 0
     assert tr.metric("dist")[-1] > 0 and tr.metric("fro")[-1] >= tr.metric("dist")[-1]
     assert 0 <= tr.metric("flips").max() <= 1 and tr.metric("lam").min() >= -1e-12
+
+
+def test_few_threads_knob_restores_and_validates(monkeypatch):
+    before = torch.get_num_threads()
+    monkeypatch.setenv("NTKBOOK_THREADS", "1")
+    with config.few_threads():
+        assert torch.get_num_threads() == 1
+        with config.few_threads():                # nesting restores the outer setting
+            assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+    @config.few_threads()
+    def inside():
+        return torch.get_num_threads()
+    assert inside() == 1 and torch.get_num_threads() == before
+    monkeypatch.setenv("NTKBOOK_THREADS", "zero")
+    with pytest.raises(ValueError, match="NTKBOOK_THREADS"):
+        config.threads()
