@@ -178,5 +178,6 @@ def setup(app):
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("build-finished", on_build_finished)
+    app.setup_extension("sphinx.ext.autodoc")          # the API page documents ntkbook
     app.connect("autodoc-process-docstring", escape_docstring_bars)
     return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}
