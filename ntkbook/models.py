@@ -52,8 +52,9 @@ class TwoLayerReLU:
     def grad_W(params: dict, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Du et al. eq. (3): ∂L/∂w_r = (1/√m) Σ_i (u_i − y_i) a_r x_i 1{w_rᵀx_i ≥ 0}."""
         W, a = params["W"], params["a"]
-        u = relu(X @ W.T) @ a / math.sqrt(W.shape[0])
-        S = (X @ W.T >= 0).to(DTYPE)
+        Z = X @ W.T                                   # w_rᵀx_i, computed once
+        u = relu(Z) @ a / math.sqrt(W.shape[0])
+        S = (Z >= 0).to(DTYPE)
         return ((S * (u - y)[:, None]).T @ X) * a[:, None] / math.sqrt(W.shape[0])
 
 
