@@ -48,6 +48,7 @@ def on_config_inited(app, config):
     os.environ.setdefault("MPLBACKEND", "Agg")
     app.ntkbook_hash = h
     app.ntkbook_ledger_dir = ledger_dir
+    config.html_static_path = list(config.html_static_path) + [str(Path(__file__).parent / "_static")]
     try:
         import mathjax  # django-static-mathjax: the MathJax 3 distribution on PyPI
 
@@ -115,7 +116,7 @@ def on_doctree_resolved(app, doctree, docname):
                                location=docname)
             rows.append((rec, status, ok, doc))
 
-    table = nodes.table(classes=["ntkbook-ledger"])
+    table = nodes.table(classes=["ntkbook-ledger", "full-width"])
     headers = ["claim", "status", "margin", "hypothesis met", "provenance", "checked", "where"]
     tgroup = nodes.tgroup(cols=len(headers))
     table += tgroup
@@ -173,6 +174,7 @@ def setup(app):
     # page titles with math appear in every page's navigation: load MathJax everywhere
     app.set_html_assets_policy("always")
     app.add_node(ledger_placeholder)
+    app.add_css_file("ntkbook.css")
     app.add_directive("ntkbook-ledger", LedgerDirective)
     app.connect("config-inited", on_config_inited, priority=400)
     app.connect("env-get-outdated", on_env_get_outdated)

@@ -76,6 +76,7 @@ def test_holding_claim_builds_and_is_listed(tmp_path):
     page = ledger_page(book)
     assert "testch.bound" in page and "holds" in page and "1 claims in this build" in page
     assert (book / "_build" / "html" / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
+    assert (book / "_build" / "html" / "_static" / "ntkbook.css").exists() and "ntkbook.css" in page
     cache = list((book / "_build" / ".jupyter_cache").iterdir())
     assert [c.name for c in cache] == [L.package_hash()]  # the cache is keyed on the package
 
