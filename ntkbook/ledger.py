@@ -129,7 +129,8 @@ class Record:
         elif self.atol:
             extra += f", atol {self.atol:.0e}"
         return (f"{mark} {self.id}: {self.status} — lhs {self.lhs:.6g} {self.rel} rhs {self.rhs:.6g}"
-                f" (margin {self.margin:+.3g}{extra}; {hyp}; {PROVENANCE[self.provenance]})")
+                f" (margin {format_margin(self.margin, self.status, self.rel)}{extra}; {hyp}; "
+                f"{PROVENANCE[self.provenance]})")
 
     def __repr__(self) -> str:
         return self.line()
@@ -147,6 +148,15 @@ class Record:
         import html
         return (f'<div class="ntkbook-claim" style="font-family:monospace;font-size:0.85em;'
                 f'border-left:4px solid {color};padding-left:6px">{html.escape(self.line())}</div>')
+
+
+def format_margin(margin: float, status: str, rel: str) -> str:
+    """The margin as shown in tables: a claim that holds only within its recorded tolerance (a
+    negative raw margin, e.g. both sides at float64 round-off) says so."""
+    text = f"{margin:+.3g}"
+    if status in ("holds", "holds beyond hypothesis") and margin < 0 and rel != "==":
+        text += " (within tol.)"
+    return text
 
 
 def _compare(lhs, rel, rhs, rtol, atol):
@@ -329,7 +339,7 @@ class LedgerTable:
             hyp = {True: "yes", False: "no", None: "n/a"}[r.hypothesis_met]
             body.append(f"<tr><td><code>{html.escape(r.id)}</code></td>"
                         f"<td style='color:{color}'>{html.escape(r.status)}</td>"
-                        f"<td>{r.margin:+.3g}</td><td>{hyp}</td><td>{PROVENANCE[r.provenance]}</td>"
+                        f"<td>{format_margin(r.margin, r.status, r.rel)}</td><td>{hyp}</td><td>{PROVENANCE[r.provenance]}</td>"
                         f"<td>{r.count}</td></tr>")
         return f"<table class='ntkbook-ledger'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

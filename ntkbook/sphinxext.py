@@ -133,7 +133,7 @@ def on_doctree_resolved(app, doctree, docname):
         row = nodes.row()
         row += _cell(nodes.literal(text=rec["id"]))
         row += _status_cell(status, ok)
-        row += _cell(f"{rec['margin']:+.3g}")
+        row += _cell(_ledger.format_margin(rec["margin"], status, rec["rel"]))
         row += _cell({True: "yes", False: "no", None: "n/a"}[rec["hypothesis_met"]])
         row += _cell(_ledger.PROVENANCE.get(rec["provenance"], rec["provenance"]))
         row += _cell(str(rec["count"]))

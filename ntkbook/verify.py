@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     rows = []
     for entry in _ledger.load(workdir):
         for r in entry["records"]:
-            rows.append({"claim": r["id"], "status": r["status"], "margin": f"{r['margin']:+.3g}",
+            rows.append({"claim": r["id"], "status": r["status"], "margin": _ledger.format_margin(r["margin"], r["status"], r["rel"]),
                          "hypothesis met": {True: "yes", False: "no", None: "n/a"}[r["hypothesis_met"]],
                          "provenance": _ledger.PROVENANCE[r["provenance"]], "checked": r["count"],
                          "notebook": f"{entry['chapter']}/{entry['notebook']}", "record": r})

@@ -132,3 +132,12 @@ def test_margin_ignores_trivial_zero_pairs_and_is_absolute_at_rhs_zero(tmp_path)
     rec = led.check("demo.eq", lhs=1.0, rel="==", rhs=1.0 + 1e-10, rtol=1e-9, statement="s", source="x",
                     provenance="derived", hypothesis_met=None)
     assert rec.rtol == 1e-9 and "rtol 1e-09" in rec.line()
+
+
+def test_margin_within_tolerance_is_marked(tmp_path):
+    led = L.Ledger("demo", "tol", directory=tmp_path)
+    rec = led.check("demo.roundoff", lhs=8e-14, rel="<=", rhs=4e-14, atol=1e-9, statement="s", source="x",
+                    provenance="derived", hypothesis_met=True)
+    assert rec.status == "holds" and rec.margin < 0 and "(within tol.)" in rec.line()
+    assert L.format_margin(0.5, "holds", "<=") == "+0.5"
+    assert L.format_margin(-0.5, "expected violation", "<=") == "-0.5"
