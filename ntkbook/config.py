@@ -8,7 +8,7 @@
   sizes with :func:`pick`.
 * ``NTKBOOK_DEVICE`` forces a torch device; by default a GPU is used when torch sees one.
 * ``NTKBOOK_THREADS`` (default 1) is the number of torch threads used for the loops of many tiny
-  matrix products (:class:`few_threads`): there, intra-op threads only add overhead (3–50× slower
+  matrix products (:class:`ntkbook.config.few_threads`): there, intra-op threads only add overhead (3–50× slower
   with 2 threads on a loaded 2-core machine). Raise it for large ``NTKBOOK_SCALE=full`` runs.
 """
 from __future__ import annotations
