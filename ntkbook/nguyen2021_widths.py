@@ -687,3 +687,13 @@ def check_sigma_min_vs_frobenius(ledger, claim_id: str, sw: WidthSweep, factor: 
                         source="our derivation (errata item 8)", provenance="derived", hypothesis_met=True,
                         note=f"N = {sw.N}, d = {sw.d}, widths {int(sw.grid[0])}..{int(sw.grid[-1])}, "
                              f"max ratio {np.max(sw.alpha0 ** 2 * sw.N / sw.fro_F1_sq):.3f}")
+
+
+def check_eq18_exponent(ledger, claim_id: str, r: int = 2, paper: float = 2.0):
+    """[D] The exponent in N of the width (18) forces at d = N^r (:func:`eq18_necessary_width`) exceeds
+    the paper's exponent 2 of n1 = Ω(N²). With r = 1 (d ∝ N) it does not: the negative control."""
+    n1_min, expo = eq18_necessary_width(r=r)
+    return ledger.check(claim_id, lhs=float(expo), rel=">", rhs=paper,
+                        statement=r"(18)\Rightarrow n_1\ge32Nd=32N^{1+r}:\ \text{exponent }1+r>2\text{ of }n_1=\Omega(N^2)",
+                        source="Nguyen 2021, Sec. 3.2 (16)-(19)", provenance="derived", hypothesis_met=True,
+                        note=f"n1_min = {n1_min}, d = N^{r}, exponent {expo}")

@@ -266,3 +266,9 @@ def test_eq18_fails_below_necessary_width_and_holds_far_above(ledger):
     assert lhs < rhs                                 # below 32Nd (18) cannot hold
     lhs, rhs = (v[-1] for v in nw.width_sweep(X, Y, n1_max=400 * 4 * 16, seed=3, with_lam1=False).conditions()["eq18"])
     assert lhs >= rhs                                # the check is not vacuous: wide enough, it holds
+
+
+def test_eq18_exponent_claim_and_control(ledger):
+    assert nw.check_eq18_exponent(ledger, "nguyen2021.t.exp", r=2).lhs == 3.0
+    with pytest.raises(ClaimViolation):             # d ∝ N: the width (18) forces is N², no contradiction
+        nw.check_eq18_exponent(ledger, "nguyen2021.t.exp.r1", r=1)
