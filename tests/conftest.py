@@ -1,7 +1,21 @@
 import os
+import re
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+from ntkbook.ledger import Ledger  # noqa: E402  (after the path set-up above)
+
+
+@pytest.fixture
+def ledger(request, tmp_path):
+    """A throw-away ledger for the chapter a test module covers (test_du2019_b.py -> "du2019")."""
+    match = re.match(r"test_([a-z]+\d{4})", request.module.__name__.rsplit(".", 1)[-1])
+    if not match:
+        raise RuntimeError(f"no chapter in the module name {request.module.__name__!r}")
+    return Ledger(match.group(1), "test", directory=tmp_path)

@@ -11,12 +11,7 @@ import torch
 from ntkbook import data, kernels, models
 from ntkbook import du2019 as du
 from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
-from ntkbook.ledger import Ledger
 
-
-@pytest.fixture
-def ledger(tmp_path):
-    return Ledger("du2019", "test", directory=tmp_path)
 
 
 @pytest.fixture(scope="module")

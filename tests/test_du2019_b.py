@@ -15,15 +15,10 @@ import torch
 from ntkbook import data, kernels
 from ntkbook import du2019_gd as gd
 from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
-from ntkbook.ledger import Ledger
 from ntkbook.models import TwoLayerReLU
 
 DELTA = 0.1
 
-
-@pytest.fixture
-def ledger(tmp_path):
-    return Ledger("du2019", "test", directory=tmp_path)
 
 
 @pytest.fixture(scope="module")

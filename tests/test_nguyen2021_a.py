@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 import torch
 
-from ntkbook import Ledger, data, kernels, models
+from ntkbook import data, kernels, models
 from ntkbook import nguyen2021 as ng
 from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
 
@@ -29,10 +29,6 @@ def _one_thread():
     yield
     torch.set_num_threads(n)
 
-
-@pytest.fixture
-def ledger(tmp_path):
-    return Ledger("nguyen2021", "test", directory=tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,9 @@ import torch
 
 from ntkbook import data, models
 from ntkbook.errors import AssumptionError, ClaimViolation
-from ntkbook.ledger import Ledger
 from ntkbook.nguyen2021 import theorem22
 from ntkbook import nguyen2021_widths as nw
 
-
-@pytest.fixture
-def ledger(tmp_path):
-    return Ledger("nguyen2021", "test_b", directory=tmp_path)
 
 
 @pytest.fixture(scope="module")

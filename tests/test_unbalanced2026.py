@@ -10,12 +10,7 @@ import torch
 from ntkbook import data, kernels, models, training
 from ntkbook import unbalanced2026 as U
 from ntkbook.errors import AssumptionError, ClaimViolation
-from ntkbook.ledger import Ledger
 
-
-@pytest.fixture
-def ledger(tmp_path):
-    return Ledger("unbalanced2026", "test", directory=tmp_path)
 
 
 @pytest.fixture

@@ -8,16 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from ntkbook import Ledger, xu2025 as xu
+from ntkbook import xu2025 as xu
 from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
 from ntkbook.models import LinearNet
 
 D, K, H, N = 4, 3, 6, 12
 
-
-@pytest.fixture
-def ledger(tmp_path):
-    return Ledger("xu2025", "test", directory=tmp_path)
 
 
 @pytest.fixture(scope="module")
