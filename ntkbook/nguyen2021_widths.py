@@ -684,7 +684,7 @@ def check_sigma_min_vs_frobenius(ledger, claim_id: str, sw: WidthSweep, factor: 
     the negative control)."""
     return ledger.check(claim_id, lhs=sw.alpha0 ** 2, rel="<=", rhs=factor * sw.fro_F1_sq / sw.N, rtol=1e-12,
                         statement=r"\alpha_0^2=\sigma_{\min}(F_1)^2\le\|F_1\|_F^2/N",
-                        source="our derivation (errata item 8)", provenance="derived", hypothesis_met=True,
+                        source="our derivation (errata item 8)", provenance="derived", hypothesis_met=None,
                         note=f"N = {sw.N}, d = {sw.d}, widths {int(sw.grid[0])}..{int(sw.grid[-1])}, "
                              f"max ratio {np.max(sw.alpha0 ** 2 * sw.N / sw.fro_F1_sq):.3f}")
 
