@@ -40,10 +40,6 @@ def _t(x) -> torch.Tensor:
     return torch.as_tensor(x, dtype=DTYPE).cpu()
 
 
-# the GD loops of pages 05–06 are thousands of tiny matrix products: few torch threads
-_single_threaded = few_threads()
-
-
 # ------------------------------------------------------------------------------------------
 # step sizes, radii, widths
 # ------------------------------------------------------------------------------------------
@@ -151,7 +147,7 @@ def _proof_quantities(X, y, a, Ws, eta, R):
     )
 
 
-@_single_threaded
+@few_threads()   # thousands of tiny matrix products: intra-op threads only add overhead
 def gd_proof_run(X, y, m: int, seed: int, eta: float, steps: int, lam0: float | None = None,
                  radius="realized") -> GDProofRun:
     """Run Theorem 4.1's GD (``ntkbook.training.gradient_descent`` with the paper's eq. (3)
@@ -190,7 +186,7 @@ def gd_proof_run(X, y, m: int, seed: int, eta: float, steps: int, lam0: float | 
                       diverged=traj.diverged, **col)
 
 
-@_single_threaded
+@few_threads()   # thousands of tiny matrix products: intra-op threads only add overhead
 def gd_losses(X, y, m: int, seed: int, eta: float, steps: int) -> np.ndarray:
     """‖y − u(k)‖² for k = 0 … steps (plain GD, eq. (3) gradient); inf after a divergence."""
     X, y = _t(X), _t(y)
@@ -354,7 +350,7 @@ def divergence_threshold(X, y, m: int, seed: int, etas, steps: int, blowup: floa
 # ------------------------------------------------------------------------------------------
 # Section "how wide": GD over many seeds at once
 # ------------------------------------------------------------------------------------------
-@_single_threaded
+@few_threads()   # thousands of tiny matrix products: intra-op threads only add overhead
 def batched_gd_losses(X, y, m: int, seeds, eta: float, steps: int) -> np.ndarray:
     """‖y − u(k)‖² for several initializations at once (one row per seed, columns k = 0 … steps):
     the same iteration as :func:`gd_losses` (eq. (3) gradient), vectorized over seeds with
@@ -460,7 +456,7 @@ def figure1_run(X, y, m: int, seed: int, eta: float, steps: int) -> Fig1Run:
     the CPU, so results do not depend on the device); small CPU problems run single-threaded."""
     n, d = _t(X).shape
     if n * d * m < 10 ** 8:
-        return _single_threaded(_figure1_run)(X, y, m, seed, eta, steps)
+        return few_threads()(_figure1_run)(X, y, m, seed, eta, steps)
     return _figure1_run(X, y, m, seed, eta, steps)
 
 

@@ -184,7 +184,7 @@ def _compare(lhs, rel, rhs, rtol, atol):
         raise ValueError(f"rel must be one of {RELATIONS}, got {rel!r}")
     trivial = (lhs == 0) & (rhs == 0)                    # 0 <= 0 says nothing about the margin
     candidates = slack if trivial.all() else np.where(trivial, np.inf, slack)
-    worst = int(np.argmin(np.where(ok, candidates, -np.inf))) if not ok.all() else int(np.argmin(candidates))
+    worst = int(np.argmin(np.where(ok, candidates, -np.inf)))   # a failure first, else the least slack
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(lhs.flat[worst] / rhs.flat[worst]) if rhs.flat[worst] != 0 else None
     return bool(ok.all()), float(lhs.flat[worst]), float(rhs.flat[worst]), float(slack.flat[worst]), \
