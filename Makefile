@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip
 STAMP   := $(VENV)/.installed
 BUILD   := _build
-export MPLBACKEND := Agg
+
 
 .PHONY: install test test-fast book book-strict browser-deps browser-test verify bench clean
 

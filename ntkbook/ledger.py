@@ -3,35 +3,76 @@
 A notebook opens one ledger and checks claims through it::
 
     from ntkbook import Ledger
-    ledger = Ledger("du2019", "h_infinity")
-    ledger.check("du2019.thm3.1", lhs=lam0, rel=">", rhs=0.0,
+    ledger = Ledger("du2019", "01_h_infinity")
+    ledger.check("du2019.thm3.1", kind="conclusion", lhs=lam0, rel=">", rhs=0.0,
                  statement=r"\\lambda_0 = \\lambda_{\\min}(H^\\infty) > 0",
                  source="Du et al. 2019, Theorem 3.1", provenance="paper",
-                 hypothesis_met=True, seeds=[0])
+                 hypothesis_met=True, control="tests/test_du2019_a.py::test_duplicate_inputs",
+                 seeds=[0])
 
-* ``lhs``/``rhs`` may be arrays (one comparison per iteration, seed, …); the worst case is kept.
-  Comparisons where both sides are exactly 0 (e.g. a drift at k = 0) are counted but never chosen
-  as the worst case while a non-trivial one exists.
-* the *margin* is the slack at the worst case relative to ``|rhs|`` (absolute when ``rhs`` = 0):
-  > 0 means the claim holds with room, < 0 that it fails. ``rtol``/``atol`` are recorded with it.
-* ``hypothesis_met`` says whether the theorem's hypothesis held in this run (``None`` when the
-  claim has no hypothesis, e.g. an identity). A conclusion that holds although the hypothesis
-  did not is recorded as *holds beyond hypothesis* — never as a plain "holds".
-* ``expect="violation"`` records a counterexample shown on purpose: it must fail, and it is an
-  error (:class:`ntkbook.errors.ExpectedViolationHeld`) if it does not.
-* :meth:`Ledger.check_probability` checks a "with probability ≥ 1 − δ" statement over repeated
-  seeds with a one-sided binomial test of the failure rate against δ (``scipy.stats.binomtest``).
+What a record says
+------------------
+* ``kind`` (required, :class:`Kind`) — *what* was checked: an ``identity`` (algebra or an
+  implementation identity: it tests the code, not the theorem), an ``assumption`` (a hypothesis
+  evaluated in this run), a ``step`` of a proof, a ``conclusion``, a ``scaling`` (a fitted exponent
+  or trend), a ``counterexample`` (a hypothesis dropped on purpose: must fail), an ``erratum`` (the
+  paper's statement fails under its own hypothesis: must fail) or a ``reproduction`` (an empirical
+  report of a paper: reproduced or not).
+* ``hypothesis_met`` — a Python bool or None (numpy bools are converted; anything else is an
+  error). Identities and assumptions have no hypothesis (None). A conclusion that holds although
+  the hypothesis did not is *holds beyond hypothesis*, never *holds*.
+* ``case`` — the configuration of a claim checked several times (``case="n=6"``); the record's id
+  is ``"<claim_id>[<case>]"``. The claim id itself is a literal string at the call site, so
+  grepping an id finds its check. A duplicate id within one ledger is an error.
+* ``control`` — for the falsifiable kinds (:data:`FALSIFIABLE`) and every probability claim, the
+  test in ``tests/`` (``"tests/test_x.py::test_name"``) in which the *same* check function reports
+  a violation. It must exist.
+* ``depends_on`` — claim ids or theorem-box labels this claim rests on (the proof graphs).
 
-Records are written, one JSON file per notebook, to ``$NTKBOOK_LEDGER_DIR/<chapter>/<notebook>.json``
-(default ``_build/ledger/adhoc``), together with a hash of the ``ntkbook`` sources and of the
-notebook's code cells, so the book's ledger page can refuse stale results.
+How a comparison is decided
+---------------------------
+``lhs`` and ``rhs`` have equal shapes, or one of them is a scalar (no silent broadcasting).
+Each element is compared with a resolution band ``atol + rtol·max(|lhs|, |rhs|)`` (widened to
+``resolution`` when given: the numerical resolution of the run):
+
+* a difference outside the band decides the element (holds / fails), for strict and non-strict
+  relations alike — a strict relation ``<`` holds only when ``rhs − lhs`` exceeds the band;
+* a difference inside the band leaves the element **unresolved**; pairs with both sides exactly 0
+  are *trivial* and never chosen as the worst case nor accepted as a counterexample;
+* ``==`` (identities) holds when every difference is inside the band.
+
+A claim fails when any element fails (the **worst** failure is reported), holds when no element
+fails and at least one is resolved (the worst resolved element is reported, the number of
+unresolved ones recorded), and is *unresolved* otherwise — never shown as holds.
+
+The *margin* is the slack at the reported element relative to ``|rhs|`` (absolute when rhs = 0).
+
+Probabilities
+-------------
+:meth:`Ledger.check_probability` records failures, trials, the observed rate and the one-sided
+95% Clopper–Pearson upper bound on the failure rate (``scipy.stats.binomtest(...).proportion_ci``).
+It *holds* only when the bound is ≤ δ; a one-sided binomial test that rejects "rate ≤ δ" makes it
+*violated*; otherwise it is *not refuted (low power)*. Test each configuration on its own (use
+``case``), never pool configurations.
+
+Where records go
+----------------
+In a notebook kernel every record is displayed as one line whose output metadata carries the
+record, so the records travel with the executed notebook (and with the book's execution cache);
+the book and ``python -m ntkbook verify`` read them from there. A JSON file per notebook is also
+written when ``directory`` or ``$NTKBOOK_LEDGER_DIR`` is given.
 """
 from __future__ import annotations
 
+import enum
+import functools
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+import platform
+import re
+import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +82,7 @@ from .errors import ClaimViolation, ExpectedViolationHeld
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
+METADATA_KEY = "ntkbook"
 
 PROVENANCE = {
     "paper": "the paper's statement",
@@ -49,15 +91,85 @@ PROVENANCE = {
     "reconstruction": "our reconstruction",
 }
 RELATIONS = ("<=", "<", ">=", ">", "==")
-STATUS_OK = ("holds", "holds beyond hypothesis", "expected violation")
 
 
+class Kind(str, enum.Enum):
+    """What kind of thing a claim checks."""
+    IDENTITY = "identity"
+    ASSUMPTION = "assumption"
+    STEP = "step"
+    CONCLUSION = "conclusion"
+    SCALING = "scaling"
+    COUNTEREXAMPLE = "counterexample"
+    ERRATUM = "erratum"
+    REPRODUCTION = "reproduction"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+KINDS = tuple(k.value for k in Kind)
+#: kinds that test the theorems (the headline counts these)
+TESTS = ("step", "conclusion", "scaling", "reproduction")
+#: kinds whose checks must name a negative control
+FALSIFIABLE = ("assumption", "step", "conclusion", "scaling")
+#: kinds that must fail
+MUST_FAIL = ("counterexample", "erratum")
+
+
+class Status(str, enum.Enum):
+    """What a check established."""
+    HOLDS = "holds"
+    BEYOND = "holds beyond hypothesis"
+    UNRESOLVED = "unresolved"
+    LOW_POWER = "not refuted (low power)"
+    EXPECTED_VIOLATION = "expected violation"
+    ERRATUM_CONFIRMED = "erratum confirmed"
+    REPRODUCED = "reproduced"
+    NOT_REPRODUCED = "not reproduced"
+    VIOLATED = "violated"
+    EXPECTED_VIOLATION_HELD = "expected violation held"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUSES = tuple(s.value for s in Status)
+#: statuses that do not fail the build
+STATUS_OK = ("holds", "holds beyond hypothesis", "unresolved", "not refuted (low power)",
+             "expected violation", "erratum confirmed", "reproduced", "not reproduced")
+#: statuses coloured as evidence that held
+STATUS_GOOD = ("holds", "expected violation", "erratum confirmed", "reproduced")
+
+
+# -- the run a record belongs to -----------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
 def package_hash() -> str:
     """sha256 over the sources of the ntkbook package (what a notebook's results depend on)."""
     h = hashlib.sha256()
     for p in sorted(PACKAGE_DIR.rglob("*.py")):
         h.update(str(p.relative_to(PACKAGE_DIR)).encode())
         h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def run_environment() -> dict:
+    """What a result depends on besides the code: ``NTKBOOK_SCALE``, ``NTKBOOK_DEVICE``,
+    ``NTKBOOK_THREADS`` and the versions of Python, numpy, scipy and torch."""
+    import torch
+
+    from . import config
+    return {"scale": config.scale(), "device": str(config.device()),
+            "threads": config.threads(), "python": platform.python_version(),
+            "numpy": np.__version__, "scipy": scipy.__version__, "torch": torch.__version__}
+
+
+def build_key(env: dict | None = None) -> str:
+    """The key of a build: the package hash and :func:`run_environment`. The book's execution
+    cache is keyed on it, so results of another scale, device or library are never reused."""
+    env = run_environment() if env is None else env
+    h = hashlib.sha256(package_hash().encode())
+    h.update(json.dumps(env, sort_keys=True).encode())
     return h.hexdigest()[:16]
 
 
@@ -77,20 +189,80 @@ def code_hash(path) -> str | None:
     return h.hexdigest()[:16]
 
 
-def ledger_dir() -> Path:
-    """Where records go: ``$NTKBOOK_LEDGER_DIR`` or ``<repo>/_build/ledger/adhoc``."""
-    return Path(os.environ.get("NTKBOOK_LEDGER_DIR") or REPO_ROOT / "_build" / "ledger" / "adhoc")
+def ledger_dir() -> Path | None:
+    """Where JSON records go: ``$NTKBOOK_LEDGER_DIR`` (None: no files, records live in outputs)."""
+    value = os.environ.get("NTKBOOK_LEDGER_DIR")
+    return Path(value) if value else None
 
 
-def _finite_float(x) -> float:
-    v = float(x)
-    return v
+# -- argument checks -------------------------------------------------------------------------------
+def _kind(kind) -> str:
+    if isinstance(kind, Kind):
+        return kind.value
+    if isinstance(kind, str) and kind in KINDS:
+        return kind
+    raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
 
 
+def _hypothesis(value, kind: str):
+    if isinstance(value, np.bool_):
+        value = bool(value)
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"hypothesis_met must be a bool or None, got {type(value).__name__} {value!r}")
+    if kind in ("identity", "assumption") and value is not None:
+        raise ValueError(f"a claim of kind {kind!r} has no hypothesis of its own: pass "
+                         "hypothesis_met=None (an assumption *is* the hypothesis being evaluated)")
+    if kind == "erratum" and value is False:
+        raise ValueError("an erratum is the paper's statement failing under its own hypothesis: "
+                         "hypothesis_met must be True (or None for an unconditional statement)")
+    return value
+
+
+_CONTROL = re.compile(r"^(tests/[\w/]+\.py)::(?:(\w+)::)?(test\w*)$")
+
+
+@functools.lru_cache(maxsize=None)
+def _test_source(path: str) -> str | None:
+    p = REPO_ROOT / path
+    return p.read_text(encoding="utf-8") if p.is_file() else None
+
+
+def control_problem(control) -> str | None:
+    """Why ``control`` does not name an existing test (None when it does)."""
+    if not isinstance(control, str):
+        return f"control must be a string 'tests/test_x.py::test_name', got {control!r}"
+    m = _CONTROL.match(control)
+    if not m:
+        return f"control {control!r} is not of the form 'tests/test_x.py::test_name'"
+    src = _test_source(m.group(1))
+    if src is None:
+        return f"control {control!r}: no file {m.group(1)}"
+    if not re.search(rf"^\s*def {m.group(3)}\(", src, flags=re.M):
+        return f"control {control!r}: no test {m.group(3)} in {m.group(1)}"
+    return None
+
+
+def _caller() -> str:
+    """The function that called the ledger (``module.qualname``; ``notebook cell`` at top level)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    if frame is None:
+        return "?"
+    code = frame.f_code
+    module = frame.f_globals.get("__name__", "?")
+    name = getattr(code, "co_qualname", code.co_name)
+    if name == "<module>" or module == "__main__":
+        return "notebook cell" if name == "<module>" else f"notebook:{name}"
+    return f"{module}.{name}"
+
+
+# -- the record --------------------------------------------------------------------------------------
 @dataclass
 class Record:
     """One checked claim."""
     id: str
+    kind: str
     statement: str
     source: str
     provenance: str
@@ -98,97 +270,170 @@ class Record:
     rel: str
     lhs: float
     rhs: float
-    margin: float            # slack at the worst case relative to |rhs| (absolute if rhs = 0); > 0: room
-    ratio: float | None      # lhs / rhs at the worst case
-    holds: bool
+    margin: float | None     # slack at the reported element relative to |rhs| (absolute if rhs = 0)
+    ratio: float | None      # lhs / rhs at the reported element
+    holds: bool | None       # None: unresolved
     expect: str
     status: str
     count: int = 1           # how many comparisons (iterations, seeds, ...) were checked
     worst_index: int = 0
+    unresolved: int = 0      # elements whose two sides differ by less than the resolution
     seeds: list | None = None
     trials: int | None = None
+    failures: int | None = None
+    rate: float | None = None
+    upper: float | None = None   # one-sided 95% Clopper-Pearson upper bound on the failure rate
     p_value: float | None = None
     note: str = ""
     chapter: str = ""
     notebook: str = ""
     rtol: float | None = None
     atol: float | None = None
+    resolution: float | None = None
+    base_id: str = ""
+    case: str | None = None
+    control: str | None = None
+    depends_on: list = field(default_factory=list)
+    function: str = ""
 
     @property
     def ok(self) -> bool:
         return self.status in STATUS_OK
 
+    @property
+    def is_probability(self) -> bool:
+        return self.trials is not None
+
+    def margin_text(self) -> str:
+        return format_margin(self)
+
     def line(self) -> str:
-        mark = "✔" if self.ok else "✘"
+        mark = "✔" if self.status in STATUS_GOOD else ("✘" if not self.ok else "·")
         hyp = {True: "hypothesis met", False: "hypothesis NOT met", None: "no hypothesis"}[self.hypothesis_met]
-        extra = f", worst of {self.count}" if self.count > 1 else ""
-        if self.p_value is not None:
-            extra += f", binomial p = {self.p_value:.3g}"
-        if self.rel == "==" and self.rtol is not None:
-            extra += f", rtol {self.rtol:.0e}" + (f", atol {self.atol:.0e}" if self.atol else "")
-        elif self.atol:
-            extra += f", atol {self.atol:.0e}"
-        return (f"{mark} {self.id}: {self.status} — lhs {self.lhs:.6g} {self.rel} rhs {self.rhs:.6g}"
-                f" (margin {format_margin(self.margin, self.status, self.rel)}{extra}; {hyp}; "
-                f"{PROVENANCE[self.provenance]})")
+        if self.is_probability:
+            body = (f"{self.failures}/{self.trials} failures, rate {self.rate:.3g}, 95% upper bound "
+                    f"{self.upper:.3g} vs δ = {self.rhs:.3g}, binomial p = {self.p_value:.3g}")
+        else:
+            extra = f", worst of {self.count}" if self.count > 1 else ""
+            if self.unresolved:
+                extra += f", {self.unresolved} unresolved"
+            if self.rel == "==" and self.rtol is not None:
+                extra += f", rtol {self.rtol:.0e}" + (f", atol {self.atol:.0e}" if self.atol else "")
+            elif self.atol:
+                extra += f", atol {self.atol:.0e}"
+            if self.resolution:
+                extra += f", resolution {self.resolution:.1e}"
+            body = (f"lhs {self.lhs:.6g} {self.rel} rhs {self.rhs:.6g} "
+                    f"(margin {format_margin(self)}{extra})")
+        return (f"{mark} {self.id} [{self.kind}]: {self.status} — {body}; {hyp}; "
+                f"{PROVENANCE[self.provenance]}")
 
     def __repr__(self) -> str:
         return self.line()
 
-    def _ipython_display_(self) -> None:
-        # each check shows itself once when recorded; a cell ending in a check does not repeat it
-        if getattr(self, "_shown", False):
-            return
-        self._shown = True
-        from IPython.display import HTML, display
-        display(HTML(self._repr_html_()))
-
     def _repr_html_(self) -> str:
-        color = "#1a7f37" if self.ok else "#cf222e"
         import html
-        return (f'<div class="ntkbook-claim" style="font-family:monospace;font-size:0.85em;'
-                f'border-left:4px solid {color};padding-left:6px">{html.escape(self.line())}</div>')
+        color = ("#1a7f37" if self.status in STATUS_GOOD else
+                 "#cf222e" if not self.ok else "#9a6700")
+        return (f'<div class="ntkbook-claim" id="{anchor(self.id)}" '
+                f'style="font-family:monospace;font-size:0.85em;'
+                f'border-left:4px solid {color};padding-left:6px;white-space:normal">'
+                f'{html.escape(self.line())}</div>')
 
 
-def format_margin(margin: float, status: str, rel: str) -> str:
-    """The margin as shown in tables: a claim that holds only within its recorded tolerance (a
-    negative raw margin, e.g. both sides at float64 round-off) says so."""
-    text = f"{margin:+.3g}"
-    if status in ("holds", "holds beyond hypothesis") and margin < 0 and rel != "==":
-        text += " (within tol.)"
-    return text
+def anchor(claim_id: str) -> str:
+    """The HTML id of a claim's line in its page (the proof graphs and the ledger link to it)."""
+    return "claim-" + re.sub(r"[^A-Za-z0-9]+", "-", claim_id).strip("-").lower()
 
 
-def _compare(lhs, rel, rhs, rtol, atol):
-    lhs = np.atleast_1d(np.asarray(lhs, dtype=np.float64))
-    rhs = np.atleast_1d(np.asarray(rhs, dtype=np.float64))
-    lhs, rhs = np.broadcast_arrays(lhs, rhs)
+def format_margin(rec) -> str:
+    """The margin column: rate and bound for a probability, the signed relative slack otherwise."""
+    get = rec.get if isinstance(rec, dict) else (lambda k, d=None: getattr(rec, k, d))
+    if get("trials") is not None:
+        return f"rate {get('rate'):.3g}, UB {get('upper'):.3g} (δ {get('rhs'):.3g})"
+    if get("margin") is None:
+        return "—"
+    return f"{get('margin'):+.3g}"
+
+
+def _shape_checked(lhs, rhs):
+    lhs = np.asarray(lhs, dtype=np.float64)
+    rhs = np.asarray(rhs, dtype=np.float64)
+    if lhs.shape != rhs.shape and lhs.size != 1 and rhs.size != 1:
+        raise ValueError(f"lhs has shape {lhs.shape} and rhs {rhs.shape}: give equal shapes or a "
+                         "scalar side (no broadcasting of one array against another)")
+    lhs, rhs = np.broadcast_arrays(np.atleast_1d(lhs).reshape(-1) if lhs.size != 1 else lhs.reshape(()),
+                                   np.atleast_1d(rhs).reshape(-1) if rhs.size != 1 else rhs.reshape(()))
+    return np.atleast_1d(lhs).reshape(-1), np.atleast_1d(rhs).reshape(-1)
+
+
+def compare(lhs, rel, rhs, rtol=1e-12, atol=0.0, resolution=None) -> dict:
+    """Decide ``lhs rel rhs`` element by element (see the module docstring).
+
+    Returns a dict with ``holds`` (True, False, or None when unresolved), the reported element
+    (``lhs``, ``rhs``, ``margin``, ``ratio``, ``index``), ``count`` and ``unresolved``.
+    """
+    if rel not in RELATIONS:
+        raise ValueError(f"rel must be one of {RELATIONS}, got {rel!r}")
+    lhs, rhs = _shape_checked(lhs, rhs)
     if lhs.size == 0:
         raise ValueError("nothing to check: empty lhs/rhs")
-    if not (np.all(np.isfinite(lhs)) and np.all(np.isfinite(rhs))):
-        bad = np.flatnonzero(~(np.isfinite(lhs) & np.isfinite(rhs)))[0]
-        raise ClaimViolation(f"non-finite value in the check (index {bad}: lhs={lhs.flat[bad]}, "
-                             f"rhs={rhs.flat[bad]}); a NaN never counts as 'holds'")
-    tol = atol + rtol * np.maximum(np.abs(rhs), np.abs(lhs))
-    scale = np.where(rhs != 0, np.abs(rhs), 1.0)          # relative to |rhs|, absolute when rhs = 0
+    finite = np.isfinite(lhs) & np.isfinite(rhs)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise ClaimViolation(f"non-finite value in the check (index {bad}: lhs={lhs[bad]}, "
+                             f"rhs={rhs[bad]}); a NaN never counts as 'holds'")
+    if rtol < 0 or atol < 0 or (resolution is not None and np.any(np.asarray(resolution) < 0)):
+        raise ValueError("rtol, atol and resolution must be >= 0")
+    band = atol + rtol * np.maximum(np.abs(lhs), np.abs(rhs))
+    if resolution is not None:
+        res = np.asarray(resolution, dtype=np.float64)
+        if res.size != 1 and res.reshape(-1).shape != lhs.shape:
+            raise ValueError(f"resolution has shape {res.shape}, the check {lhs.shape}")
+        band = np.maximum(band, res.reshape(-1) if res.size != 1 else float(res))
     if rel in ("<=", "<"):
-        slack = (rhs - lhs) / scale
-        ok = lhs <= rhs + tol if rel == "<=" else lhs < rhs
+        diff = rhs - lhs
     elif rel in (">=", ">"):
-        slack = (lhs - rhs) / scale
-        ok = lhs >= rhs - tol if rel == ">=" else lhs > rhs
-    elif rel == "==":
-        slack = -np.abs(lhs - rhs) / scale
-        ok = np.abs(lhs - rhs) <= tol
+        diff = lhs - rhs
     else:
-        raise ValueError(f"rel must be one of {RELATIONS}, got {rel!r}")
-    trivial = (lhs == 0) & (rhs == 0)                    # 0 <= 0 says nothing about the margin
-    candidates = slack if trivial.all() else np.where(trivial, np.inf, slack)
-    worst = int(np.argmin(np.where(ok, candidates, -np.inf)))   # a failure first, else the least slack
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = float(lhs.flat[worst] / rhs.flat[worst]) if rhs.flat[worst] != 0 else None
-    return bool(ok.all()), float(lhs.flat[worst]), float(rhs.flat[worst]), float(slack.flat[worst]), \
-        ratio, worst, int(lhs.size)
+        diff = -np.abs(lhs - rhs)
+    scale = np.where(rhs != 0, np.abs(rhs), 1.0)
+    slack = diff / scale
+    trivial = (lhs == 0) & (rhs == 0)
+    if rel == "==":
+        fails = np.abs(diff) > band
+        resolved_ok = ~fails
+        unresolved = np.zeros_like(fails)
+    else:
+        inside = (np.abs(diff) <= band) | trivial
+        fails = ~inside & (diff < 0)
+        resolved_ok = ~inside & (diff > 0)
+        unresolved = inside & ~trivial
+    if fails.any():
+        holds, pool = False, fails
+    elif resolved_ok.any():
+        holds, pool = True, resolved_ok
+    else:
+        holds, pool = None, unresolved if unresolved.any() else np.ones_like(fails)
+    idx = int(np.flatnonzero(pool)[np.argmin(slack[pool])])
+    ratio = float(lhs[idx] / rhs[idx]) if rhs[idx] != 0 else None
+    return {"holds": holds, "lhs": float(lhs[idx]), "rhs": float(rhs[idx]),
+            "margin": float(slack[idx]), "ratio": ratio, "index": idx, "count": int(lhs.size),
+            "unresolved": int(unresolved.sum())}
+
+
+def clopper_pearson_upper(failures: int, trials: int, confidence: float = 0.95) -> float:
+    """One-sided Clopper–Pearson upper confidence bound on a binomial rate."""
+    if trials <= 0 or not 0 <= failures <= trials:
+        raise ValueError(f"need 0 <= failures <= trials and trials > 0, got {failures}/{trials}")
+    ci = scipy.stats.binomtest(int(failures), int(trials)).proportion_ci(
+        confidence_level=2 * confidence - 1, method="exact")
+    return float(ci.high)
+
+
+def trials_for_bound(delta: float, confidence: float = 0.95) -> int:
+    """The fewest failure-free trials whose one-sided upper bound reaches ``delta``."""
+    return int(np.ceil(np.log(1 - confidence) / np.log(1 - delta)))
 
 
 class Ledger:
@@ -200,92 +445,212 @@ class Ledger:
         self.chapter = chapter
         self.notebook = notebook
         self.records: list[Record] = []
-        self.directory = Path(directory) if directory else ledger_dir()
-        self.path = self.directory / chapter / f"{notebook}.json"
+        directory = Path(directory) if directory else ledger_dir()
+        self.path = directory / chapter / f"{notebook}.json" if directory else None
         self.notebook_path = REPO_ROOT / "book" / chapter / f"{notebook}.md"
-        self._package_hash = package_hash()
-        self._code_hash = code_hash(self.notebook_path)
+        self.environment = run_environment()
+        self.header = {"chapter": chapter, "notebook": notebook, "package_hash": package_hash(),
+                       "code_hash": code_hash(self.notebook_path),
+                       "build_key": build_key(self.environment), "environment": self.environment}
         self._write()
+        if _in_ipython():
+            from IPython.display import HTML, display
+            env = self.environment
+            text = (f"Claims of this page are recorded in the ledger {chapter}/{notebook} — "
+                    f"NTKBOOK_SCALE={env['scale']}, device {env['device']}, {env['threads']} "
+                    f"thread(s), numpy {env['numpy']}, scipy {env['scipy']}, torch {env['torch']}.")
+            payload = {"ledger": self.header}
+            display(HTML(f'<div class="ntkbook-ledger-header" style="font-size:0.8em;color:#57606a">'
+                         f'{text}</div>' + embed(payload)), metadata={METADATA_KEY: payload})
 
     # -- storage ---------------------------------------------------------------------------
     def _write(self) -> None:
+        if self.path is None:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"chapter": self.chapter, "notebook": self.notebook,
-                   "package_hash": self._package_hash, "code_hash": self._code_hash,
-                   "records": [asdict(r) for r in self.records]}
+        payload = {**self.header, "records": [asdict(r) for r in self.records]}
         tmp = self.path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(payload, indent=1, default=_json_default))
         tmp.replace(self.path)
 
     def _add(self, rec: Record) -> Record:
-        self.records = [r for r in self.records if r.id != rec.id] + [rec]
+        if any(r.id == rec.id for r in self.records):
+            raise ValueError(f"claim {rec.id!r} was already recorded in this ledger: give each "
+                             "configuration its own case=... (a record is never replaced)")
+        self.records.append(rec)
         self._write()
         if _in_ipython():
-            rec._ipython_display_()
+            from IPython.display import HTML, display
+            payload = {"record": json.loads(json.dumps(asdict(rec), default=_json_default))}
+            display(HTML(rec._repr_html_() + embed(payload)), metadata={METADATA_KEY: payload})
         if rec.status == "violated":
             raise ClaimViolation(rec.line())
         if rec.status == "expected violation held":
-            raise ExpectedViolationHeld(rec.line() + " — a counterexample shown on purpose did not fail")
+            raise ExpectedViolationHeld(rec.line() + " — a claim that must fail (counterexample or "
+                                        "erratum) did not fail beyond the resolution of the run")
         return rec
 
-    def _validate(self, claim_id, provenance, hypothesis_met, expect):
-        if not claim_id.startswith(self.chapter + "."):
-            raise ValueError(f"claim id {claim_id!r} must start with '{self.chapter}.'")
+    def _common(self, claim_id, kind, provenance, hypothesis_met, expect, case, control,
+                depends_on, trials=None):
+        if not isinstance(claim_id, str) or not claim_id.startswith(self.chapter + "."):
+            raise ValueError(f"claim id {claim_id!r} must be a string starting with '{self.chapter}.'")
+        if "[" in claim_id:
+            raise ValueError(f"claim id {claim_id!r}: pass the configuration as case=..., not in the id")
+        kind = _kind(kind)
         if provenance not in PROVENANCE:
             raise ValueError(f"provenance must be one of {list(PROVENANCE)}, got {provenance!r}")
-        if hypothesis_met not in (True, False, None):
-            raise ValueError("hypothesis_met must be True, False or None")
+        hypothesis_met = _hypothesis(hypothesis_met, kind)
+        must_fail = kind in MUST_FAIL
+        if expect is None:
+            expect = "violation" if must_fail else "hold"
         if expect not in ("hold", "violation"):
             raise ValueError("expect must be 'hold' or 'violation'")
+        if (expect == "violation") != must_fail:
+            raise ValueError(f"claim {claim_id!r}: a claim that must fail is of kind counterexample "
+                             f"or erratum, and those must fail (kind {kind!r}, expect {expect!r})")
+        if kind in FALSIFIABLE or (trials is not None and not must_fail):
+            if control is None:
+                raise ValueError(f"claim {claim_id!r} of kind {kind!r} must name its negative control: "
+                                 "control='tests/test_x.py::test_name', a test in which the same check "
+                                 "function reports a violation")
+        if control is not None:
+            problem = control_problem(control)
+            if problem:
+                raise ValueError(f"claim {claim_id!r}: {problem}")
+        if case is not None:
+            case = str(case)
+        deps = [str(d) for d in (depends_on or [])]
+        full_id = claim_id if case is None else f"{claim_id}[{case}]"
+        return full_id, kind, hypothesis_met, expect, case, deps
 
     @staticmethod
-    def _status(holds: bool, hypothesis_met, expect: str) -> str:
-        if expect == "violation":
-            return "expected violation" if not holds else "expected violation held"
+    def _status(holds, hypothesis_met, kind: str) -> str:
+        if kind in MUST_FAIL:
+            if holds is False:
+                return "erratum confirmed" if kind == "erratum" else "expected violation"
+            return "expected violation held"
+        if holds is None:
+            return "unresolved"
+        if kind == "reproduction":
+            return "reproduced" if holds else "not reproduced"
         if not holds:
             return "violated"
         return "holds beyond hypothesis" if hypothesis_met is False else "holds"
 
     # -- checks ----------------------------------------------------------------------------
-    def check(self, claim_id: str, *, lhs, rel: str, rhs, statement: str, source: str,
-              provenance: str, hypothesis_met: bool | None, expect: str = "hold", seeds=None,
-              rtol: float = 1e-12, atol: float = 0.0, note: str = "") -> Record:
-        """Check ``lhs rel rhs`` (elementwise for arrays) and record it; raise on a violation."""
-        self._validate(claim_id, provenance, hypothesis_met, expect)
-        holds, l, r, slack, ratio, worst, count = _compare(lhs, rel, rhs, rtol, atol)
-        rec = Record(id=claim_id, statement=statement, source=source, provenance=provenance,
-                     hypothesis_met=hypothesis_met, rel=rel, lhs=l, rhs=r, margin=slack, ratio=ratio,
-                     holds=holds, expect=expect, status=self._status(holds, hypothesis_met, expect),
-                     count=count, worst_index=worst, seeds=_seedlist(seeds), note=note,
-                     chapter=self.chapter, notebook=self.notebook, rtol=rtol, atol=atol)
+    def check(self, claim_id: str, *, kind, lhs, rel: str, rhs, statement: str, source: str,
+              provenance: str, hypothesis_met, expect: str | None = None, case=None,
+              control: str | None = None, depends_on=(), seeds=None, rtol: float = 1e-12,
+              atol: float = 0.0, resolution=None, note: str = "") -> Record:
+        """Check ``lhs rel rhs`` (elementwise for arrays) and record it; raise on a violation.
+
+        Parameters
+        ----------
+        claim_id : str
+            A literal id starting with the chapter name.
+        kind : Kind or str
+            What is checked (:class:`Kind`).
+        lhs, rhs : float or array
+            The two sides, of equal shapes or one scalar.
+        rel : {"<=", "<", ">=", ">", "=="}
+        hypothesis_met : bool or None
+            Whether the theorem's hypothesis held in this run (None: no hypothesis).
+        case : str, optional
+            The configuration, when one claim is checked in several.
+        control : str, optional
+            The negative control (required for kinds assumption, step, conclusion, scaling).
+        depends_on : list of str
+            Claim ids or theorem-box labels this claim rests on.
+        rtol, atol, resolution : float
+            The resolution band (module docstring).
+
+        Returns
+        -------
+        Record
+
+        Raises
+        ------
+        ClaimViolation
+            When the claim fails beyond the resolution.
+        ExpectedViolationHeld
+            When a counterexample or erratum does not fail.
+        """
+        full_id, kind, hyp, expect, case, deps = self._common(
+            claim_id, kind, provenance, hypothesis_met, expect, case, control, depends_on)
+        c = compare(lhs, rel, rhs, rtol, atol, resolution)
+        res = None if resolution is None else float(np.max(resolution))
+        rec = Record(id=full_id, kind=kind, statement=statement, source=source,
+                     provenance=provenance, hypothesis_met=hyp, rel=rel, lhs=c["lhs"], rhs=c["rhs"],
+                     margin=c["margin"], ratio=c["ratio"], holds=c["holds"], expect=expect,
+                     status=self._status(c["holds"], hyp, kind), count=c["count"],
+                     worst_index=c["index"], unresolved=c["unresolved"], seeds=_seedlist(seeds),
+                     note=note, chapter=self.chapter, notebook=self.notebook, rtol=rtol, atol=atol,
+                     resolution=res, base_id=claim_id, case=case, control=control, depends_on=deps,
+                     function=_caller())
         return self._add(rec)
 
-    def check_probability(self, claim_id: str, *, failures: int, trials: int, delta: float,
-                          statement: str, source: str, provenance: str, hypothesis_met: bool | None,
-                          alpha: float = 0.05, expect: str = "hold", seeds=None, note: str = "") -> Record:
-        """A "with probability ≥ 1 − δ" claim, checked over ``trials`` seeds of which ``failures``
-        failed: one-sided binomial test of H0 "failure rate ≤ δ" against "> δ"; the claim is
-        violated when the p-value is below ``alpha``."""
-        self._validate(claim_id, provenance, hypothesis_met, expect)
+    def check_probability(self, claim_id: str, *, kind, failures: int, trials: int, delta: float,
+                          statement: str, source: str, provenance: str, hypothesis_met,
+                          alpha: float = 0.05, expect: str | None = None, case=None,
+                          control: str | None = None, depends_on=(), seeds=None,
+                          note: str = "") -> Record:
+        """A "with probability ≥ 1 − δ" claim over ``trials`` seeds of which ``failures`` failed.
+
+        *holds* when the one-sided (1 − alpha) Clopper–Pearson upper bound on the failure rate is
+        ≤ δ; *violated* when the one-sided binomial test rejects "rate ≤ δ" at level alpha; *not
+        refuted (low power)* otherwise. A counterexample must be a significant excess.
+
+        Parameters
+        ----------
+        failures, trials : int
+            Failures observed in independent trials of **one** configuration.
+        delta : float
+            The failure probability the statement allows, in (0, 1).
+        alpha : float
+            1 − confidence of the bound and level of the test (default 0.05).
+
+        Returns
+        -------
+        Record
+        """
+        for name, v in (("failures", failures), ("trials", trials)):
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                raise TypeError(f"{name} must be an integer count, got {v!r}")
+        failures, trials = int(failures), int(trials)
         if trials <= 0 or not 0 <= failures <= trials:
             raise ValueError(f"need 0 <= failures <= trials and trials > 0, got {failures}/{trials}")
         if not 0 < delta < 1:
             raise ValueError(f"delta must lie in (0, 1), got {delta}")
-        p = float(scipy.stats.binomtest(int(failures), int(trials), delta, alternative="greater").pvalue)
-        holds = p >= alpha
+        if not 0 < alpha < 0.5:
+            raise ValueError(f"alpha must lie in (0, 0.5), got {alpha}")
+        full_id, kind, hyp, expect, case, deps = self._common(
+            claim_id, kind, provenance, hypothesis_met, expect, case, control, depends_on, trials)
+        p = float(scipy.stats.binomtest(failures, trials, delta, alternative="greater").pvalue)
+        upper = clopper_pearson_upper(failures, trials, 1 - alpha)
         rate = failures / trials
-        rec = Record(id=claim_id, statement=statement, source=source, provenance=provenance,
-                     hypothesis_met=hypothesis_met, rel="<=", lhs=rate, rhs=delta,
-                     margin=(delta - rate) / delta, ratio=rate / delta, holds=holds, expect=expect,
-                     status=self._status(holds, hypothesis_met, expect), count=int(trials),
-                     seeds=_seedlist(seeds), trials=int(trials), p_value=p,
-                     note=(note + f" [binomial test, alpha = {alpha}]").strip(),
-                     chapter=self.chapter, notebook=self.notebook)
+        if p < alpha:
+            holds = False
+        elif upper <= delta:
+            holds = True
+        else:
+            holds = None
+        status = self._status(holds, hyp, kind)
+        if status == "unresolved":
+            status = "not refuted (low power)"
+        rec = Record(id=full_id, kind=kind, statement=statement, source=source, provenance=provenance,
+                     hypothesis_met=hyp, rel="<=", lhs=rate, rhs=float(delta),
+                     margin=(delta - upper) / delta, ratio=rate / delta, holds=holds, expect=expect,
+                     status=status, count=trials, seeds=_seedlist(seeds), trials=trials,
+                     failures=failures, rate=rate, upper=upper, p_value=p,
+                     note=(note + f" [Clopper-Pearson {1 - alpha:.0%} upper bound; binomial test "
+                           f"at alpha = {alpha}]").strip(),
+                     chapter=self.chapter, notebook=self.notebook, base_id=claim_id, case=case,
+                     control=control, depends_on=deps, function=_caller())
         return self._add(rec)
 
     # -- display ---------------------------------------------------------------------------
     def summary(self) -> "LedgerTable":
-        """A table of this notebook's claims (renders as HTML in the book)."""
+        """A table of this notebook's claims with its kind × status counts."""
         return LedgerTable(self.records)
 
 
@@ -312,7 +677,57 @@ def _json_default(o):
         return o.item()
     if isinstance(o, np.bool_):
         return bool(o)
+    if isinstance(o, enum.Enum):
+        return o.value
     raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+# -- counting ------------------------------------------------------------------------------------------
+def _get(r, key):
+    return r[key] if isinstance(r, dict) else getattr(r, key)
+
+
+def kind_status_counts(records) -> dict:
+    """``{(kind, status): count}`` over records (dicts or :class:`Record`)."""
+    out: dict = {}
+    for r in records:
+        key = (_get(r, "kind"), _get(r, "status"))
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def headline(records) -> str:
+    """The number that means something: tests of the theorems (steps, conclusions, scalings,
+    reproductions) with the hypothesis met, next to those observed beyond it."""
+    records = list(records)
+    tests = [r for r in records if _get(r, "kind") in TESTS]
+    met = [r for r in tests if _get(r, "hypothesis_met") is not False]
+    beyond = [r for r in tests if _get(r, "hypothesis_met") is False]
+
+    def tally(rs):
+        c: dict = {}
+        for r in rs:
+            c[_get(r, "status")] = c.get(_get(r, "status"), 0) + 1
+        return ", ".join(f"{n} {s}" for s, n in sorted(c.items(), key=lambda x: STATUSES.index(x[0])))
+
+    other = {k: sum(1 for r in records if _get(r, "kind") == k) for k in KINDS if k not in TESTS}
+    return (f"{len(met)} tests of the theorems with the hypothesis met ({tally(met) or 'none'}); "
+            f"{len(beyond)} observed beyond the hypothesis ({tally(beyond) or 'none'}). "
+            f"Not counted as tests: " + ", ".join(f"{n} {k}" for k, n in other.items()) + ".")
+
+
+def kind_status_text(records) -> str:
+    """A plain-text kind × status table (``verify``)."""
+    counts = kind_status_counts(records)
+    statuses = [s for s in STATUSES if any(k[1] == s for k in counts)]
+    kinds = [k for k in KINDS if any(c[0] == k for c in counts)]
+    w = max([len("kind")] + [len(k) for k in kinds])
+    head = "kind".ljust(w) + "".join(f"  {s:>{max(len(s), 5)}}" for s in statuses) + "  total"
+    lines = [head, "-" * len(head)]
+    for k in kinds:
+        row = k.ljust(w) + "".join(f"  {counts.get((k, s), 0) or '':>{max(len(s), 5)}}" for s in statuses)
+        lines.append(row + f"  {sum(counts.get((k, s), 0) for s in statuses):>5}")
+    return "\n".join(lines)
 
 
 class LedgerTable:
@@ -322,42 +737,106 @@ class LedgerTable:
         self.records = list(records)
 
     def rows(self) -> list[dict]:
-        return [{"claim": r.id, "status": r.status, "margin": r.margin,
+        return [{"claim": r.id, "kind": r.kind, "status": r.status, "margin": format_margin(r),
                  "hypothesis met": r.hypothesis_met, "provenance": PROVENANCE[r.provenance],
                  "checked": r.count} for r in self.records]
 
     def __repr__(self) -> str:
-        return "\n".join(r.line() for r in self.records)
+        return "\n".join(r.line() for r in self.records) + "\n\n" + kind_status_text(self.records)
 
     def _repr_html_(self) -> str:
         import html
-        head = "".join(f"<th>{h}</th>" for h in ("claim", "status", "margin", "hypothesis met",
-                                                 "provenance", "checked"))
+        head = "".join(f"<th>{h}</th>" for h in ("claim", "kind", "status", "margin",
+                                                 "hypothesis met", "provenance", "checked"))
         body = []
         for r in self.records:
-            color = "#1a7f37" if r.ok else "#cf222e"
+            color = "#1a7f37" if r.status in STATUS_GOOD else ("#cf222e" if not r.ok else "#9a6700")
             hyp = {True: "yes", False: "no", None: "n/a"}[r.hypothesis_met]
-            body.append(f"<tr><td><code>{html.escape(r.id)}</code></td>"
+            body.append(f"<tr><td><code>{html.escape(r.id)}</code></td><td>{r.kind}</td>"
                         f"<td style='color:{color}'>{html.escape(r.status)}</td>"
-                        f"<td>{format_margin(r.margin, r.status, r.rel)}</td><td>{hyp}</td><td>{PROVENANCE[r.provenance]}</td>"
-                        f"<td>{r.count}</td></tr>")
-        return f"<table class='ntkbook-ledger'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                        f"<td>{html.escape(format_margin(r))}</td><td>{hyp}</td>"
+                        f"<td>{PROVENANCE[r.provenance]}</td><td>{r.count}</td></tr>")
+        return (f"<div class='ntkbook-table-wrap'><p>{html.escape(headline(self.records))}</p>"
+                f"<table class='ntkbook-ledger'><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+# -- reading records back ------------------------------------------------------------------------------
+EMBED_TYPE = "application/vnd.ntkbook+json"
+_EMBEDDED = re.compile(r'<script type="application/vnd\.ntkbook\+json">(.*?)</script>', re.S)
+
+
+def embed(payload: dict) -> str:
+    """An inert ``<script>`` carrying a record in the HTML output itself, so the record travels
+    with the output wherever the output goes (execution cache, rendered page)."""
+    text = json.dumps(payload, default=_json_default).replace("</", "<\\/")
+    return f'<script type="{EMBED_TYPE}">{text}</script>'
+
+
+def records_from_html(text: str) -> tuple[list[dict], list[dict]]:
+    """The ledger headers and records embedded (:func:`embed`) in HTML output text."""
+    headers, records = [], []
+    for m in _EMBEDDED.finditer(text):
+        payload = json.loads(m.group(1).replace("<\\/", "</"))
+        if "ledger" in payload:
+            headers.append(payload["ledger"])
+        if "record" in payload:
+            records.append(payload["record"])
+    return headers, records
+
+
+def records_from_notebook(nb) -> tuple[list[dict], list[dict]]:
+    """The ledger headers and records carried in an executed notebook's output metadata."""
+    headers, records = [], []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            meta = (out.get("metadata") or {}).get(METADATA_KEY)
+            if not meta:
+                continue
+            if "ledger" in meta:
+                headers.append(dict(meta["ledger"]))
+            if "record" in meta:
+                records.append(dict(meta["record"]))
+    return headers, records
 
 
 def load(directory=None) -> list[dict]:
-    """Every notebook record file under ``directory`` (default ``ledger_dir()``)."""
+    """Every notebook record file under ``directory`` (default ``$NTKBOOK_LEDGER_DIR``)."""
     directory = Path(directory) if directory else ledger_dir()
-    out = []
-    for p in sorted(directory.glob("*/*.json")):
-        out.append(json.loads(p.read_text()))
-    return out
+    if directory is None:
+        return []
+    return [json.loads(p.read_text()) for p in sorted(Path(directory).glob("*/*.json"))]
 
 
-def staleness(entry: dict) -> str | None:
-    """Why a notebook's record file does not describe the current sources (None if current)."""
-    if entry.get("package_hash") != package_hash():
+def audit(records) -> list[str]:
+    """Problems of a build's records: duplicate ids, falsifiable claims without an existing
+    control, a control that does not mention the function that made the check."""
+    problems, seen = [], {}
+    for r in records:
+        rid = _get(r, "id")
+        where = f"{_get(r, 'chapter')}/{_get(r, 'notebook')}"
+        if rid in seen and seen[rid] != where:
+            problems.append(f"{rid}: recorded in both {seen[rid]} and {where}")
+        seen.setdefault(rid, where)
+        kind = _get(r, "kind")
+        needs = kind in FALSIFIABLE or (_get(r, "trials") is not None and kind not in MUST_FAIL)
+        control = _get(r, "control")
+        if needs and not control:
+            problems.append(f"{rid} ({kind}) names no negative control")
+        elif control:
+            problem = control_problem(control)
+            if problem:
+                problems.append(f"{rid}: {problem}")
+    return problems
+
+
+def staleness(header: dict, env_key: str | None = None) -> str | None:
+    """Why a notebook's records do not describe the current sources and run (None if current)."""
+    if header.get("package_hash") != package_hash():
         return "recorded with another version of the ntkbook package"
-    current = code_hash(REPO_ROOT / "book" / entry["chapter"] / f"{entry['notebook']}.md")
-    if current != entry.get("code_hash"):
+    if env_key is not None and header.get("build_key") != env_key:
+        return "recorded in another run environment (scale, device, threads or library versions)"
+    current = code_hash(REPO_ROOT / "book" / header["chapter"] / f"{header['notebook']}.md")
+    if current != header.get("code_hash"):
         return "recorded from other notebook code"
     return None

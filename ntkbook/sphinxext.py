@@ -1,20 +1,34 @@
 """Sphinx extension for the ntkbook Jupyter Book.
 
-* keys the notebook execution cache and the ledger directory on a hash of the ``ntkbook``
-  sources, so a change in the package never reuses old outputs (jupyter-cache itself keys only
-  on notebook code) and re-reads every page;
-* provides the ``{ntkbook-ledger}`` directive: the Claims ledger page, built after every notebook
-  has executed, from the records of the current build; a violated, stale or missing record is
-  shown as such and raises a Sphinx warning (an error under ``-W``);
+* keys the notebook execution cache on :func:`ntkbook.ledger.build_key` — the ``ntkbook`` sources,
+  ``NTKBOOK_SCALE``, ``NTKBOOK_DEVICE``, ``NTKBOOK_THREADS`` and the numpy/scipy/torch versions —
+  so results of another version, scale, device or library are never reused (jupyter-cache itself
+  keys only on notebook code), and re-reads every page when the key changes;
+* reads the claims of each executed notebook from its output metadata (records travel with the
+  executed notebook, so the cache and the ledger can never disagree), and fails the build when a
+  notebook opens a ledger but records nothing, when records are stale, when a claim id is
+  recorded twice or a falsifiable claim names no existing negative control;
+* directives, all resolved after every notebook has executed:
+
+  - ``{ntkbook-ledger}`` — the Claims ledger page: run environment, headline, kind × status
+    table, every record;
+  - ``{ntkbook-summary} <chapter>`` — a chapter's headline and kind × status table;
+  - ``{ntkbook-proof-graph} <claim id>`` — the proof of a theorem as a directed graph (networkx
+    layout, drawn as inline SVG: no system package), nodes coloured by status and linked to where
+    each is checked;
+  - ``{ntkbook-claim-index}`` — id → kind → statement → page → function → control test;
 * serves MathJax from the book itself (no internet needed to typeset).
 """
 from __future__ import annotations
 
-import os
+import html
+import json
+
 import shutil
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -23,31 +37,52 @@ from . import ledger as _ledger
 logger = logging.getLogger(__name__)
 
 
-class ledger_placeholder(nodes.General, nodes.Element):
-    pass
+class ntkbook_placeholder(nodes.General, nodes.Element):
+    """Replaced at doctree-resolved time by :func:`on_doctree_resolved`."""
 
 
-class LedgerDirective(SphinxDirective):
+class _Placeholder(SphinxDirective):
     has_content = False
+    what = ""
 
     def run(self):
-        return [ledger_placeholder()]
+        env = self.env
+        if not hasattr(env, "ntkbook_dynamic"):
+            env.ntkbook_dynamic = set()
+        env.ntkbook_dynamic.add(env.docname)
+        return [ntkbook_placeholder(what=self.what, arg=" ".join(self.arguments))]
 
 
+class LedgerDirective(_Placeholder):
+    what = "ledger"
+
+
+class ClaimIndexDirective(_Placeholder):
+    what = "index"
+
+
+class SummaryDirective(_Placeholder):
+    required_arguments = 1
+    what = "summary"
+
+
+class ProofGraphDirective(_Placeholder):
+    required_arguments = 1
+    what = "graph"
+
+
+# -- keys and records ------------------------------------------------------------------------------
 def _build_root(app) -> Path:
     return Path(app.outdir).resolve().parent
 
 
 def on_config_inited(app, config):
-    h = _ledger.package_hash()
+    env = _ledger.run_environment()
+    key = _ledger.build_key(env)
     root = _build_root(app)
-    config.nb_execution_cache_path = str(root / ".jupyter_cache" / h)
-    ledger_dir = root / "ledger" / h
-    ledger_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["NTKBOOK_LEDGER_DIR"] = str(ledger_dir)
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    app.ntkbook_hash = h
-    app.ntkbook_ledger_dir = ledger_dir
+    config.nb_execution_cache_path = str(root / ".jupyter_cache" / key)
+    app.ntkbook_hash = key
+    app.ntkbook_environment = env
     config.html_static_path = list(config.html_static_path) + [str(Path(__file__).parent / "_static")]
     try:
         import mathjax  # django-static-mathjax: the MathJax 3 distribution on PyPI
@@ -60,28 +95,97 @@ def on_config_inited(app, config):
         logger.warning("django-static-mathjax is not installed: math needs MathJax from the internet")
 
 
+def _records(env) -> dict:
+    if not hasattr(env, "ntkbook_records"):
+        env.ntkbook_records = {}
+    return env.ntkbook_records
+
+
+def on_doctree_read(app, doctree):
+    """Take the claims of the page just read from its executed outputs (fresh or from the
+    execution cache): each claim's HTML output embeds its record (:func:`ntkbook.ledger.embed`)."""
+    headers, records = [], []
+    for node in doctree.findall(nodes.raw):
+        if "html" in node.get("format", ""):
+            h, r = _ledger.records_from_html(node.astext())
+            headers += h
+            records += r
+    if headers or records:
+        _records(app.env)[app.env.docname] = {"headers": headers, "records": records}
+
+
+def on_env_purge_doc(app, env, docname):
+    _records(env).pop(docname, None)
+    getattr(env, "ntkbook_dynamic", set()).discard(docname)
+
+
 def on_env_get_outdated(app, env, added, changed, removed):
     outdated = set()
     if getattr(env, "ntkbook_hash", None) != app.ntkbook_hash:
-        outdated |= set(env.found_docs)  # the package changed: every executed page is stale
+        outdated |= set(env.found_docs)  # package or run environment changed: every page is stale
     env.ntkbook_hash = app.ntkbook_hash
-    for doc in env.found_docs:
-        if doc.endswith("ledger"):
-            outdated.add(doc)  # the ledger page always reflects the current build
+    outdated |= set(getattr(env, "ntkbook_dynamic", set())) & set(env.found_docs)
     return sorted(outdated - added - changed)
 
 
-def _status_cell(text, ok):
-    para = nodes.paragraph()
-    para += nodes.strong(text=text) if not ok else nodes.Text(text)
-    entry = nodes.entry()
-    entry["classes"].append("ntkbook-ok" if ok else "ntkbook-bad")
-    entry += para
-    return entry
+def problems(app, env) -> list[str]:
+    """Why the records of this build cannot be shown as current (empty when they can)."""
+    out = []
+    by_doc = _records(env)
+    for doc, entry in sorted(by_doc.items()):
+        if doc not in env.found_docs:
+            continue
+        if entry["headers"] and not entry["records"]:
+            out.append(f"{doc}: the notebook opens a Ledger but recorded no claim")
+        for header in entry["headers"]:
+            stale = _ledger.staleness(header, app.ntkbook_hash)
+            if stale:
+                out.append(f"{doc}: records are stale ({stale})")
+        for rec in entry["records"]:
+            if rec["status"] not in _ledger.STATUS_OK:
+                out.append(f"{doc}: claim {rec['id']} is {rec['status']}")
+    out += _ledger.audit(all_records(env))
+    return out
 
 
-def _cell(content):
-    entry = nodes.entry()
+def all_records(env) -> list[dict]:
+    recs = []
+    for doc, entry in sorted(_records(env).items()):
+        if doc in env.found_docs:
+            recs += [{**r, "_doc": doc} for r in entry["records"]]
+    return recs
+
+
+def on_env_updated(app, env):
+    found = problems(app, env)
+    for p in found:
+        logger.warning(f"claims ledger: {p}")
+    app.ntkbook_problems = found
+    return []
+
+
+def on_build_finished(app, exc):
+    src = getattr(app, "ntkbook_mathjax", None)
+    if exc is None and src is not None and app.builder.format == "html":
+        dst = Path(app.outdir) / "_static" / "mathjax"
+        if not (dst / "tex-mml-chtml.js").exists():
+            shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.map"))
+    if exc is None and app.builder.format == "html":
+        recs = all_records(app.env)
+        out = Path(app.outdir).parent / "ledger.json"
+        out.write_text(json.dumps({"environment": app.ntkbook_environment,
+                                   "build_key": app.ntkbook_hash, "claims": recs}, indent=1,
+                                  default=str))
+    found = getattr(app, "ntkbook_problems", [])
+    if exc is None and found:
+        # not only a warning: `make book` (no -W) must fail as well
+        raise ExtensionError("the claims ledger of this build cannot be shown as current:\n  "
+                             + "\n  ".join(found))
+
+
+# -- rendering helpers -------------------------------------------------------------------------------
+def _cell(content, classes=()):
+    entry = nodes.entry(classes=list(classes))
     if isinstance(content, nodes.Node):
         para = nodes.paragraph()
         para += content
@@ -91,33 +195,8 @@ def _cell(content):
     return entry
 
 
-def on_doctree_resolved(app, doctree, docname):
-    placeholders = list(doctree.findall(ledger_placeholder))
-    if not placeholders:
-        return
-    env = app.env
-    entries = {}
-    for entry in _ledger.load(app.ntkbook_ledger_dir):
-        entries[f"book/{entry['chapter']}/{entry['notebook']}"] = entry
-    rows, counts = [], {}
-    for doc in sorted(entries):
-        entry = entries.get(doc)
-        if entry is None:
-            continue  # a notebook that records no claims (e.g. a figure-only page)
-        stale = _ledger.staleness(entry)
-        if doc not in env.found_docs:
-            stale = "no such page in this build"
-        for rec in entry["records"]:
-            status = rec["status"] if not stale else f"stale ({stale})"
-            ok = status in _ledger.STATUS_OK
-            counts[status] = counts.get(status, 0) + 1
-            if not ok:
-                logger.warning(f"claims ledger: {rec['id']} is {status} (checked in {doc})",
-                               location=docname)
-            rows.append((rec, status, ok, doc))
-
-    table = nodes.table(classes=["ntkbook-ledger", "full-width"])
-    headers = ["claim", "status", "margin", "hypothesis met", "provenance", "checked", "where"]
+def _table(headers, rows, classes=("ntkbook-ledger",)):
+    table = nodes.table(classes=list(classes))
     tgroup = nodes.tgroup(cols=len(headers))
     table += tgroup
     for _ in headers:
@@ -129,36 +208,251 @@ def on_doctree_resolved(app, doctree, docname):
     thead += row
     tgroup += thead
     tbody = nodes.tbody()
-    for rec, status, ok, doc in rows:
+    for cells in rows:
         row = nodes.row()
-        row += _cell(nodes.literal(text=rec["id"]))
-        row += _status_cell(status, ok)
-        row += _cell(_ledger.format_margin(rec["margin"], status, rec["rel"]))
-        row += _cell({True: "yes", False: "no", None: "n/a"}[rec["hypothesis_met"]])
-        row += _cell(_ledger.PROVENANCE.get(rec["provenance"], rec["provenance"]))
-        row += _cell(str(rec["count"]))
-        try:
-            uri = app.builder.get_relative_uri(docname, doc)
-        except Exception:  # noqa: BLE001 - non-HTML builders
-            uri = doc
-        ref = nodes.reference(text=doc.split("/", 1)[-1], refuri=uri)
-        row += _cell(ref)
+        for c in cells:
+            row += c if isinstance(c, nodes.entry) else _cell(c)
         tbody += row
     tgroup += tbody
-    total = sum(counts.values())
-    summary = nodes.paragraph(text=f"{total} claims in this build: " + ", ".join(
-        f"{n} {s}" for s, n in sorted(counts.items())) + f". Package version hash {app.ntkbook_hash}.")
+    return table
+
+
+def _status_class(status: str) -> str:
+    if status in _ledger.STATUS_GOOD:
+        return "ntkbook-ok"
+    return "ntkbook-bad" if status not in _ledger.STATUS_OK else "ntkbook-open"
+
+
+def _kind_status_table(records):
+    counts = _ledger.kind_status_counts(records)
+    statuses = [s for s in _ledger.STATUSES if any(k[1] == s for k in counts)]
+    kinds = [k for k in _ledger.KINDS if any(c[0] == k for c in counts)]
+    rows = []
+    for k in kinds:
+        cells = [nodes.entry("", nodes.paragraph(text=k))]
+        cells += [str(counts.get((k, s), "")) for s in statuses]
+        cells.append(str(sum(counts.get((k, s), 0) for s in statuses)))
+        rows.append(cells)
+    totals = ["total"] + [str(sum(counts.get((k, s), 0) for k in kinds)) for s in statuses]
+    rows.append(totals + [str(sum(counts.values()))])
+    return _table(["kind"] + statuses + ["total"], rows, classes=("ntkbook-kinds",))
+
+
+def anchor(claim_id: str) -> str:
+    """The HTML id of a claim's output line (see :meth:`ntkbook.ledger.Record._repr_html_`)."""
+    return _ledger.anchor(claim_id)
+
+
+def _uri(app, fromdoc, todoc, target=None):
+    try:
+        uri = app.builder.get_relative_uri(fromdoc, todoc)
+    except Exception:  # noqa: BLE001 - non-HTML builders
+        uri = todoc
+    return uri + (f"#{target}" if target else "")
+
+
+def _ledger_page(app, docname, records):
+    env = app.ntkbook_environment
+    out = [nodes.paragraph(text=(
+        f"{len(records)} claims in this build (run environment: NTKBOOK_SCALE={env['scale']}, "
+        f"device {env['device']}, {env['threads']} thread(s), Python {env['python']}, numpy "
+        f"{env['numpy']}, scipy {env['scipy']}, torch {env['torch']}; build key "
+        f"{app.ntkbook_hash}).")),
+        nodes.paragraph("", "", nodes.strong(text=_ledger.headline(records))),
+        _kind_status_table(records)]
+    rows = []
+    for rec in records:
+        ref = nodes.reference(text=rec["_doc"].split("/", 1)[-1],
+                              refuri=_uri(app, docname, rec["_doc"], anchor(rec["id"])))
+        rows.append([_cell(nodes.literal(text=rec["id"])), rec["kind"],
+                     _cell(rec["status"], [_status_class(rec["status"])]),
+                     _ledger.format_margin(rec),
+                     {True: "yes", False: "no", None: "n/a"}[rec["hypothesis_met"]],
+                     _ledger.PROVENANCE.get(rec["provenance"], rec["provenance"]),
+                     str(rec["count"]), _cell(ref)])
+    out.append(_table(["claim", "kind", "status", "margin", "hypothesis met", "provenance",
+                       "checked", "where"], rows, classes=("ntkbook-ledger", "full-width")))
+    return out
+
+
+def _summary(app, records, chapter):
+    recs = [r for r in records if r["chapter"] == chapter]
+    if not recs:
+        raise ExtensionError(f"ntkbook-summary: no claims recorded for chapter {chapter!r}")
+    return [nodes.paragraph(text=f"{len(recs)} claims. " + _ledger.headline(recs)),
+            _kind_status_table(recs)]
+
+
+def _claim_index(app, docname, records):
+    groups: dict = {}
+    for r in records:
+        groups.setdefault(r.get("base_id") or r["id"], []).append(r)
+    rows = []
+    for base, recs in groups.items():
+        first = recs[0]
+        cases = [r["case"] for r in recs if r.get("case")]
+        ref = nodes.reference(text=first["_doc"].split("/", 1)[-1],
+                              refuri=_uri(app, docname, first["_doc"], anchor(first["id"])))
+        stmt = nodes.paragraph()
+        stmt += nodes.math(text=first["statement"])
+        if cases:
+            stmt += nodes.Text(f" ({len(cases)} cases)")
+        rows.append([_cell(nodes.literal(text=base)), first["kind"], nodes.entry("", stmt),
+                     _cell(ref), _cell(nodes.literal(text=first.get("function") or "")),
+                     _cell(nodes.literal(text=first.get("control") or "—"))])
+    return [nodes.paragraph(text=f"{len(groups)} claim ids ({len(records)} records) in this build."),
+            _table(["claim", "kind", "statement", "page", "function", "control test"], rows,
+                   classes=("ntkbook-ledger", "ntkbook-index", "full-width"))]
+
+
+# -- proof graphs -----------------------------------------------------------------------------------
+GRAPH_COLOURS = {
+    "holds": ("#1a7f37", "holds, hypothesis met"),
+    "holds beyond hypothesis": ("#8fd19e", "holds beyond hypothesis"),
+    "unresolved": ("#d4a72c", "unresolved / not refuted (low power)"),
+    "erratum": ("#8250df", "erratum confirmed / expected violation"),
+    "not reproduced": ("#fb8f44", "not reproduced"),
+    "violated": ("#cf222e", "violated"),
+    "statement": ("#d0d7de", "theorem box / not checked here"),
+}
+_SEVERITY = ["violated", "not reproduced", "unresolved", "holds beyond hypothesis", "erratum",
+             "holds"]
+
+
+def _graph_status(statuses) -> str:
+    mapped = set()
+    for s in statuses:
+        if s in ("holds", "reproduced"):
+            mapped.add("holds")
+        elif s in ("unresolved", "not refuted (low power)"):
+            mapped.add("unresolved")
+        elif s in ("erratum confirmed", "expected violation"):
+            mapped.add("erratum")
+        elif s in _SEVERITY:
+            mapped.add(s)
+        else:
+            mapped.add("violated")
+    return next(s for s in _SEVERITY if s in mapped)
+
+
+def proof_graph(records, root: str):
+    """The networkx DiGraph of everything ``root`` rests on (``depends_on``, transitively)."""
+    import networkx as nx
+
+    groups: dict = {}
+    for r in records:
+        groups.setdefault(r.get("base_id") or r["id"], []).append(r)
+    if root not in groups:
+        raise ExtensionError(f"ntkbook-proof-graph: no claim {root!r} in this build")
+    G = nx.DiGraph()
+    todo, seen = [root], set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        recs = groups.get(node)
+        if recs:
+            G.add_node(node, status=_graph_status(r["status"] for r in recs), kind=recs[0]["kind"],
+                       doc=recs[0]["_doc"], target=anchor(recs[0]["id"]), cases=len(recs))
+            deps = sorted({d for r in recs for d in r.get("depends_on") or []})
+        else:
+            G.add_node(node, status="statement", kind="statement", doc=None, target=node, cases=0)
+            deps = []
+        for d in deps:
+            G.add_edge(node, d)
+            todo.append(d)
+    return G
+
+
+def render_graph_svg(G, link) -> str:
+    """Inline SVG of a proof graph: one row per ``networkx.topological_generations`` layer (the
+    theorem on top), ``link(node)`` → URL or None."""
+    import networkx as nx
+
+    if not nx.is_directed_acyclic_graph(G):
+        raise ExtensionError(f"a proof graph has a cycle: {nx.find_cycle(G)}")
+    layers = list(nx.topological_generations(G))
+    W, H, GAPX, GAPY, PAD = 210, 34, 18, 56, 10
+    width = max(len(layer) for layer in layers) * (W + GAPX) + 2 * PAD
+    height = len(layers) * (H + GAPY) + 2 * PAD + 24 * 2
+    pos = {}
+    for i, layer in enumerate(layers):
+        row_w = len(layer) * (W + GAPX) - GAPX
+        x0 = (width - row_w) / 2
+        for j, node in enumerate(sorted(layer)):
+            pos[node] = (x0 + j * (W + GAPX), PAD + i * (H + GAPY))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ntkbook-proof-graph" width="{width:.0f}"'
+             f' height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img">',
+             '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#57606a"/></marker></defs>']
+    for u, v in G.edges:
+        (x1, y1), (x2, y2) = pos[u], pos[v]
+        parts.append(f'<line x1="{x1 + W / 2:.0f}" y1="{y1 + H:.0f}" x2="{x2 + W / 2:.0f}" '
+                     f'y2="{y2:.0f}" stroke="#8c959f" stroke-width="1.2" marker-end="url(#arr)"/>')
+    for node, (x, y) in pos.items():
+        data = G.nodes[node]
+        colour = GRAPH_COLOURS[data["status"]][0]
+        label = node if len(node) <= 32 else "…" + node[-31:]
+        sub = data["kind"] + (f", {data['cases']} cases" if data["cases"] > 1 else "")
+        box = (f'<g><title>{html.escape(node)}: {html.escape(data["status"])} ({html.escape(sub)})</title>'
+               f'<rect x="{x:.0f}" y="{y:.0f}" width="{W}" height="{H}" rx="5" fill="{colour}" '
+               f'fill-opacity="0.25" stroke="{colour}" stroke-width="2"/>'
+               f'<text x="{x + W / 2:.0f}" y="{y + 14:.0f}" font-size="11" text-anchor="middle" '
+               f'font-family="monospace">{html.escape(label)}</text>'
+               f'<text x="{x + W / 2:.0f}" y="{y + 27:.0f}" font-size="10" text-anchor="middle" '
+               f'fill="#57606a">{html.escape(sub)}</text></g>')
+        url = link(node)
+        parts.append(f'<a href="{html.escape(url)}">{box}</a>' if url else box)
+    y = height - 2 * 24 + 8
+    x = PAD
+    for key, (colour, text) in GRAPH_COLOURS.items():
+        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}" fill-opacity="0.5" '
+                     f'stroke="{colour}"/><text x="{x + 16}" y="{y + 10}" font-size="10">'
+                     f'{html.escape(text)}</text>')
+        x += 22 + 6 * len(text)
+        if x > width - 180:
+            x, y = PAD, y + 20
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _proof_graph_nodes(app, docname, records, root):
+    G = proof_graph(records, root)
+    proofs = getattr(app.env, "proof_list", {})
+
+    def link(node):
+        data = G.nodes[node]
+        if data["doc"]:
+            return _uri(app, docname, data["doc"], data["target"])
+        if node in proofs:
+            return _uri(app, docname, proofs[node]["docname"], node)
+        return None
+
+    svg = render_graph_svg(G, link)
+    caption = nodes.paragraph(text=(
+        f"What {root} rests on: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges. Each "
+        "node is a claim (coloured by its status, worst case over its configurations) or a "
+        "theorem box; click it to see where it is checked."))
+    return [nodes.raw("", f'<div class="ntkbook-graph-wrap">{svg}</div>', format="html"), caption]
+
+
+def on_doctree_resolved(app, doctree, docname):
+    placeholders = list(doctree.findall(ntkbook_placeholder))
+    if not placeholders:
+        return
+    records = all_records(app.env)
     for ph in placeholders:
-        ph.replace_self([summary, table])
-
-
-def on_build_finished(app, exc):
-    src = getattr(app, "ntkbook_mathjax", None)
-    if exc is None and src is not None and app.builder.format == "html":
-        dst = Path(app.outdir) / "_static" / "mathjax"
-        if not (dst / "tex-mml-chtml.js").exists():
-            shutil.copytree(src, dst, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("*.map"))
+        what, arg = ph["what"], ph["arg"]
+        if what == "ledger":
+            new = _ledger_page(app, docname, records)
+        elif what == "summary":
+            new = _summary(app, records, arg)
+        elif what == "index":
+            new = _claim_index(app, docname, records)
+        else:
+            new = _proof_graph_nodes(app, docname, records, arg)
+        ph.replace_self(new)
 
 
 def escape_docstring_bars(app, what, name, obj, options, lines):
@@ -173,13 +467,21 @@ def escape_docstring_bars(app, what, name, obj, options, lines):
 def setup(app):
     # page titles with math appear in every page's navigation: load MathJax everywhere
     app.set_html_assets_policy("always")
-    app.add_node(ledger_placeholder)
+    app.add_node(ntkbook_placeholder)
     app.add_css_file("ntkbook.css")
     app.add_directive("ntkbook-ledger", LedgerDirective)
+    app.add_directive("ntkbook-summary", SummaryDirective)
+    app.add_directive("ntkbook-proof-graph", ProofGraphDirective)
+    app.add_directive("ntkbook-claim-index", ClaimIndexDirective)
     app.connect("config-inited", on_config_inited, priority=400)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-updated", on_env_updated)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("build-finished", on_build_finished)
     app.setup_extension("sphinx.ext.autodoc")          # the API page documents ntkbook
     app.connect("autodoc-process-docstring", escape_docstring_bars)
-    return {"version": "0.1", "parallel_read_safe": False, "parallel_write_safe": True}
+    return {"version": "0.2", "parallel_read_safe": False, "parallel_write_safe": True,
+            "env_version": 2}
+

@@ -1,8 +1,11 @@
 """``python -m ntkbook verify [--chapter NAME] [--json FILE]``
 
 Executes the chapter notebooks headless (jupytext → nbclient, one kernel per notebook, working
-directory = the notebook's folder), prints progress, then the ledger as a table, writes it as JSON
-and exits 1 if a claim is violated or a notebook errors.
+directory = the notebook's folder), prints progress, then the ledger as a table and its
+kind × status counts, writes it as JSON (default ``_build/ledger.json``) and exits 1 if a claim is
+violated, a notebook errors, a notebook opens a ledger but records nothing, or a falsifiable claim
+names no existing negative control. The records are read from the executed notebooks' output
+metadata (see :mod:`ntkbook.ledger`), so nothing is left behind in temporary directories.
 """
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,8 +37,8 @@ def notebooks(chapter: str | None = None, book: Path = BOOK) -> list[Path]:
     return out
 
 
-def execute(path: Path, timeout: int = 1800) -> tuple[bool, str]:
-    """Run one notebook; return (ok, error text)."""
+def execute(path: Path, timeout: int = 1800):
+    """Run one notebook; return (ok, error text, executed notebook)."""
     import jupytext
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -46,15 +48,15 @@ def execute(path: Path, timeout: int = 1800) -> tuple[bool, str]:
                             resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()
-        return True, ""
+        return True, "", nb
     except CellExecutionError as err:
-        return False, str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)
+        return False, (str(err).strip().splitlines()[-1] if str(err).strip() else repr(err)), nb
     except Exception as err:  # noqa: BLE001 - report any kernel failure as a notebook error
-        return False, f"{type(err).__name__}: {err}"
+        return False, f"{type(err).__name__}: {err}", nb
 
 
 def _fmt_table(rows: list[dict]) -> str:
-    cols = ["claim", "status", "margin", "hypothesis met", "provenance", "checked", "notebook"]
+    cols = ["claim", "kind", "status", "margin", "hypothesis met", "checked", "notebook"]
     cells = [[str(r[c]) for c in cols] for r in rows]
     widths = [max(len(c), *(len(x[i]) for x in cells)) if cells else len(c) for i, c in enumerate(cols)]
     line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
@@ -68,7 +70,8 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="execute chapter notebooks and print the claims ledger")
     v.add_argument("--chapter", help="one chapter folder under book/ (default: all)")
-    v.add_argument("--json", help="write the ledger to this JSON file")
+    v.add_argument("--json", default=str(_ledger.REPO_ROOT / "_build" / "ledger.json"),
+                   help="write the ledger to this JSON file (default _build/ledger.json)")
     v.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     v.add_argument("--book", default=str(BOOK), help=argparse.SUPPRESS)  # for tests
     args = parser.parse_args(argv)
@@ -78,43 +81,52 @@ def main(argv=None) -> int:
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 1
-    workdir = Path(tempfile.mkdtemp(prefix="ntkbook-verify-"))
-    os.environ["NTKBOOK_LEDGER_DIR"] = str(workdir)
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    errors = []
+    os.environ.pop("NTKBOOK_LEDGER_DIR", None)      # records travel in the executed notebooks
+    env = _ledger.run_environment()
+    print("run environment: " + ", ".join(f"{k} {v}" for k, v in env.items()), flush=True)
+    errors, records, headers = [], [], []
     t_all = time.perf_counter()
     for i, p in enumerate(paths, 1):
         rel = p.relative_to(book)
         print(f"[{i}/{len(paths)}] {rel} ...", end=" ", flush=True)
         t0 = time.perf_counter()
-        ok, err = execute(p, args.timeout)
+        ok, err, nb = execute(p, args.timeout)
         dt = time.perf_counter() - t0
-        n = len(json.loads(f.read_text())["records"]) if (f := workdir / p.parent.name / f"{p.stem}.json").exists() else 0
-        print(f"{'ok' if ok else 'ERROR'} ({dt:.1f} s, {n} claims)" + ("" if ok else f"\n    {err}"), flush=True)
+        hs, recs = _ledger.records_from_notebook(nb)
+        if ok and hs and not recs:
+            ok, err = False, "the notebook opens a Ledger but records no claim"
+        print(f"{'ok' if ok else 'ERROR'} ({dt:.1f} s, {len(recs)} claims)"
+              + ("" if ok else f"\n    {err}"), flush=True)
         if not ok:
             errors.append((str(rel), err))
+        headers += hs
+        records += recs
 
-    rows = []
-    for entry in _ledger.load(workdir):
-        for r in entry["records"]:
-            rows.append({"claim": r["id"], "status": r["status"], "margin": _ledger.format_margin(r["margin"], r["status"], r["rel"]),
-                         "hypothesis met": {True: "yes", False: "no", None: "n/a"}[r["hypothesis_met"]],
-                         "provenance": _ledger.PROVENANCE[r["provenance"]], "checked": r["count"],
-                         "notebook": f"{entry['chapter']}/{entry['notebook']}", "record": r})
+    rows = [{"claim": r["id"], "kind": r["kind"], "status": r["status"],
+             "margin": _ledger.format_margin(r),
+             "hypothesis met": {True: "yes", False: "no", None: "n/a"}[r["hypothesis_met"]],
+             "checked": r["count"], "notebook": f"{r['chapter']}/{r['notebook']}"} for r in records]
     print()
     print(_fmt_table(rows))
-    bad = [r for r in rows if r["status"] not in _ledger.STATUS_OK]
-    counts = {}
-    for r in rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    print(f"\n{len(rows)} claims from {len(paths)} notebooks in {time.perf_counter() - t_all:.0f} s: "
-          + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    print()
+    print(_ledger.kind_status_text(records))
+    print()
+    print(f"{len(records)} claims from {len(paths)} notebooks in {time.perf_counter() - t_all:.0f} s.")
+    print(_ledger.headline(records))
+    problems = _ledger.audit(records)
+    for problem in problems:
+        print(f"ledger audit: {problem}", file=sys.stderr)
+    bad = [r for r in records if r["status"] not in _ledger.STATUS_OK]
     if args.json:
-        Path(args.json).write_text(json.dumps({"notebooks": [str(p.relative_to(book)) for p in paths],
-                                               "errors": errors,
-                                               "claims": [r["record"] for r in rows]}, indent=1))
-        print(f"ledger written to {args.json}")
-    if errors or bad:
-        print(f"FAILED: {len(errors)} notebook error(s), {len(bad)} claim(s) not holding", file=sys.stderr)
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"environment": env, "build_key": _ledger.build_key(env),
+                                   "package_hash": _ledger.package_hash(),
+                                   "notebooks": [str(p.relative_to(book)) for p in paths],
+                                   "errors": errors, "claims": records}, indent=1))
+        print(f"ledger written to {out}")
+    if errors or bad or problems:
+        print(f"FAILED: {len(errors)} notebook error(s), {len(bad)} claim(s) failing, "
+              f"{len(problems)} audit problem(s)", file=sys.stderr)
         return 1
     return 0

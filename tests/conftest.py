@@ -15,7 +15,7 @@ from ntkbook.ledger import Ledger  # noqa: E402  (after the path set-up above)
 @pytest.fixture
 def ledger(request, tmp_path):
     """A throw-away ledger for the chapter a test module covers (test_du2019_b.py -> "du2019")."""
-    match = re.match(r"test_([a-z]+\d{4})", request.module.__name__.rsplit(".", 1)[-1])
+    match = re.match(r"test_([a-z]+\d{4}|foundations)", request.module.__name__.rsplit(".", 1)[-1])
     if not match:
         raise RuntimeError(f"no chapter in the module name {request.module.__name__!r}")
     return Ledger(match.group(1), "test", directory=tmp_path)
