@@ -10,8 +10,8 @@ A notebook opens one ledger and checks claims through it::
                  hypothesis_met=True, control="tests/test_du2019_a.py::test_duplicate_inputs",
                  seeds=[0])
 
-What a record says
-------------------
+**What a record says**
+
 * ``kind`` (required, :class:`Kind`) — *what* was checked: an ``identity`` (algebra or an
   implementation identity: it tests the code, not the theorem), an ``assumption`` (a hypothesis
   evaluated in this run), a ``step`` of a proof, a ``conclusion``, a ``scaling`` (a fitted exponent
@@ -29,8 +29,8 @@ What a record says
   a violation. It must exist.
 * ``depends_on`` — claim ids or theorem-box labels this claim rests on (the proof graphs).
 
-How a comparison is decided
----------------------------
+**How a comparison is decided**
+
 ``lhs`` and ``rhs`` have equal shapes, or one of them is a scalar (no silent broadcasting).
 Each element is compared with a resolution band ``atol + rtol·max(|lhs|, |rhs|)`` (widened to
 ``resolution`` when given: the numerical resolution of the run):
@@ -47,16 +47,16 @@ unresolved ones recorded), and is *unresolved* otherwise — never shown as hold
 
 The *margin* is the slack at the reported element relative to ``|rhs|`` (absolute when rhs = 0).
 
-Probabilities
--------------
+**Probabilities**
+
 :meth:`Ledger.check_probability` records failures, trials, the observed rate and the one-sided
 95% Clopper–Pearson upper bound on the failure rate (``scipy.stats.binomtest(...).proportion_ci``).
 It *holds* only when the bound is ≤ δ; a one-sided binomial test that rejects "rate ≤ δ" makes it
 *violated*; otherwise it is *not refuted (low power)*. Test each configuration on its own (use
 ``case``), never pool configurations.
 
-Where records go
-----------------
+**Where records go**
+
 In a notebook kernel every record is displayed as one line whose output metadata carries the
 record, so the records travel with the executed notebook (and with the book's execution cache);
 the book and ``python -m ntkbook verify`` read them from there. A JSON file per notebook is also

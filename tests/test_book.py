@@ -90,9 +90,9 @@ sphinx:
 def jb_build(path: Path, strict: bool = True, env=None) -> subprocess.CompletedProcess:
     import os
     flags = ["-W", "-n", "--keep-going"] if strict else []
+    env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k != "NTKBOOK_LEDGER_DIR"}
     return subprocess.run([str(JB), "build", str(path), "--builder", "html", *flags],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **(env or {})})
+                          capture_output=True, text=True, timeout=600, env=env)
 
 
 def page(path: Path, name: str = "ledger") -> str:

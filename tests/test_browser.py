@@ -5,6 +5,7 @@ output or raw traceback is shown. Needs `make book` first; CI runs it via `make 
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -59,6 +60,23 @@ def pages():
         if (HTML / "book").exists() else ["book/intro.html"]
 
 
+FIGURE = re.compile(r"\bplt\.(subplots|figure)\(")
+
+
+def figures_in_source(page: str) -> int:
+    """How many figures the page's notebook draws: code cells that create a matplotlib figure."""
+    src = ROOT / Path(page).with_suffix(".md")
+    if not src.exists():
+        return 0
+    cells = re.findall(r"```\{code-cell\}[^\n]*\n(.*?)\n```", src.read_text(encoding="utf-8"), re.S)
+    return sum(1 for c in cells if FIGURE.search(c))
+
+
+def test_figures_are_counted_from_the_sources():
+    assert sum(figures_in_source(f"book/{p.parent.name}/{p.stem}.html")
+               for p in (ROOT / "book").glob("*/*.md")) >= 10
+
+
 WAIT_MATHJAX = """
 const done = arguments[arguments.length - 1];
 if (!window.MathJax || !MathJax.startup) { done('no-mathjax'); return; }
@@ -80,6 +98,11 @@ def test_page_renders(server, driver, page):
     broken = driver.execute_script(
         "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
     assert broken == [], f"images that did not load: {broken}"
+    drawn = figures_in_source(page)
+    shown = driver.execute_script(
+        "return Array.from(document.querySelectorAll('div.cell_output img'))"
+        ".filter(i => i.complete && i.naturalWidth > 0).length")
+    assert shown >= drawn, f"{page}: the source draws {drawn} figure(s), the page shows {shown}"
     errors = driver.execute_script(
         "return document.querySelectorAll('.output.error, .output.traceback, div.cell_output .stderr').length")
     assert errors == 0
@@ -98,3 +121,16 @@ def test_ledger_page_lists_claims(server, driver):
     assert rows > 0
     bad = driver.execute_script("return document.querySelectorAll('table.ntkbook-ledger .ntkbook-bad').length")
     assert bad == 0
+    kinds = driver.execute_script("return document.querySelectorAll('table.ntkbook-kinds tbody tr').length")
+    assert kinds >= 3
+
+
+def test_every_chapter_shows_a_proof_graph(server, driver):
+    for chapter in ("du2019", "nguyen2021", "unbalanced2026", "xu2025"):
+        driver.get(f"{server}/book/{chapter}/index.html")
+        n = driver.execute_script("return document.querySelectorAll('svg.ntkbook-proof-graph g').length")
+        assert n >= 3, f"{chapter}: the proof graph has {n} nodes"
+        box = driver.execute_script(
+            "const s = document.querySelector('svg.ntkbook-proof-graph'); "
+            "return s ? s.getBoundingClientRect().height : 0")
+        assert box > 50

@@ -1,0 +1,57 @@
+"""The book's sources follow the presentation rules of issue 9: code lines fit the page, theorem
+boxes carry the paper's numbering (never sphinx-proof's book-wide counters), claim ids are literal
+strings, every chapter shows its kind × status summary and a proof graph."""
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted((ROOT / "book").rglob("*.md"))
+CHAPTERS = ("du2019", "nguyen2021", "unbalanced2026", "xu2025")
+CODE = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)\n```", re.S)
+PRF_BOX = re.compile(r"^(`{3,}|:{3,})\{prf:(\w+)\}[^\n]*\n((?::[^\n]*\n)*)", re.M)
+
+
+def test_code_lines_fit_the_page():
+    long = []
+    for p in PAGES:
+        for cell in CODE.findall(p.read_text(encoding="utf-8")):
+            long += [f"{p.relative_to(ROOT)}: {len(line)} chars: {line[:60]}…"
+                     for line in cell.split("\n") if len(line) > 100]
+    assert long == [], "code lines over 100 characters:\n" + "\n".join(long)
+
+
+def test_theorem_boxes_carry_the_papers_numbering():
+    numbered = []
+    for p in PAGES:
+        for m in PRF_BOX.finditer(p.read_text(encoding="utf-8")):
+            if m.group(2) != "proof" and ":nonumber:" not in m.group(3):
+                numbered.append(f"{p.relative_to(ROOT)}: prf:{m.group(2)}")
+    assert numbered == [], "boxes numbered by sphinx-proof's counters:\n" + "\n".join(numbered)
+
+
+def test_references_name_the_papers_numbering():
+    bare = []
+    for p in PAGES:
+        bare += [f"{p.relative_to(ROOT)}: {m}" for m in
+                 re.findall(r"\{prf:ref\}`([^`<]+)`", p.read_text(encoding="utf-8"))]
+    assert bare == [], "use {prf:ref}`Theorem 2.2 <label>`, not a bare label:\n" + "\n".join(bare)
+
+
+def test_claim_ids_are_literal_strings():
+    prefixes = "|".join(("foundations",) + CHAPTERS)
+    built = re.compile(rf"""(f["']({prefixes})\.|["']({prefixes})\.[\w.]*["']\s*\+|\.format\()""")
+    found = []
+    for p in sorted((ROOT / "ntkbook").rglob("*.py")) + PAGES:
+        for i, line in enumerate(p.read_text(encoding="utf-8").split("\n"), 1):
+            if built.search(line) and ".format(" not in line:
+                found.append(f"{p.relative_to(ROOT)}:{i}: {line.strip()[:80]}")
+    assert found == [], "claim ids built at run time (use case=...):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_index_shows_summary_and_proof_graph(chapter):
+    text = (ROOT / "book" / chapter / "index.md").read_text(encoding="utf-8")
+    assert f"{{ntkbook-summary}} {chapter}" in text
+    assert re.search(rf"\{{ntkbook-proof-graph\}} {chapter}\.", text)
