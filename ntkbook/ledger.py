@@ -711,7 +711,8 @@ def headline(records) -> str:
         return ", ".join(f"{n} {s}" for s, n in sorted(c.items(), key=lambda x: STATUSES.index(x[0])))
 
     other = {k: sum(1 for r in records if _get(r, "kind") == k) for k in KINDS if k not in TESTS}
-    return (f"{len(met)} tests of the theorems with the hypothesis met ({tally(met) or 'none'}); "
+    return (f"{len(met)} test{'s' if len(met) != 1 else ''} of the theorems with the hypothesis met "
+            f"({tally(met) or 'none'}); "
             f"{len(beyond)} observed beyond the hypothesis ({tally(beyond) or 'none'}). "
             f"Not counted as tests: " + ", ".join(f"{n} {k}" for k, n in other.items()) + ".")
 

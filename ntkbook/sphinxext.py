@@ -306,14 +306,14 @@ def _claim_index(app, docname, records):
 
 
 # -- proof graphs -----------------------------------------------------------------------------------
-GRAPH_COLOURS = {
-    "holds": ("#1a7f37", "holds, hypothesis met"),
-    "holds beyond hypothesis": ("#8fd19e", "holds beyond hypothesis"),
-    "unresolved": ("#d4a72c", "unresolved / not refuted (low power)"),
-    "erratum": ("#8250df", "erratum confirmed / expected violation"),
-    "not reproduced": ("#fb8f44", "not reproduced"),
-    "violated": ("#cf222e", "violated"),
-    "statement": ("#d0d7de", "theorem box / not checked here"),
+GRAPH_COLOURS = {   # status: (fill, stroke, legend)
+    "holds": ("#aceebb", "#1a7f37", "holds, hypothesis met"),
+    "holds beyond hypothesis": ("#ffffff", "#1a7f37", "holds beyond hypothesis"),
+    "unresolved": ("#fff8c5", "#9a6700", "unresolved / not refuted (low power)"),
+    "erratum": ("#e9dbff", "#8250df", "erratum confirmed / expected violation"),
+    "not reproduced": ("#ffe2cc", "#bc4c00", "not reproduced"),
+    "violated": ("#ffd8d3", "#cf222e", "violated"),
+    "statement": ("#f6f8fa", "#8c959f", "theorem box (not itself checked)"),
 }
 _SEVERITY = ["violated", "not reproduced", "unresolved", "holds beyond hypothesis", "erratum",
              "holds"]
@@ -375,7 +375,7 @@ def render_graph_svg(G, link) -> str:
     layers = list(nx.topological_generations(G))
     W, H, GAPX, GAPY, PAD = 210, 34, 18, 56, 10
     width = max(len(layer) for layer in layers) * (W + GAPX) + 2 * PAD
-    height = len(layers) * (H + GAPY) + 2 * PAD + 24 * 2
+    height = len(layers) * (H + GAPY) - GAPY + 2 * PAD
     pos = {}
     for i, layer in enumerate(layers):
         row_w = len(layer) * (W + GAPX) - GAPX
@@ -392,27 +392,19 @@ def render_graph_svg(G, link) -> str:
                      f'y2="{y2:.0f}" stroke="#8c959f" stroke-width="1.2" marker-end="url(#arr)"/>')
     for node, (x, y) in pos.items():
         data = G.nodes[node]
-        colour = GRAPH_COLOURS[data["status"]][0]
+        fill, stroke, _ = GRAPH_COLOURS[data["status"]]
+        dash = ' stroke-dasharray="5,3"' if data["kind"] in ("identity", "assumption") else ""
         label = node if len(node) <= 32 else "…" + node[-31:]
         sub = data["kind"] + (f", {data['cases']} cases" if data["cases"] > 1 else "")
         box = (f'<g><title>{html.escape(node)}: {html.escape(data["status"])} ({html.escape(sub)})</title>'
-               f'<rect x="{x:.0f}" y="{y:.0f}" width="{W}" height="{H}" rx="5" fill="{colour}" '
-               f'fill-opacity="0.25" stroke="{colour}" stroke-width="2"/>'
+               f'<rect x="{x:.0f}" y="{y:.0f}" width="{W}" height="{H}" rx="5" fill="{fill}" '
+               f'stroke="{stroke}" stroke-width="2"{dash}/>'
                f'<text x="{x + W / 2:.0f}" y="{y + 14:.0f}" font-size="11" text-anchor="middle" '
                f'font-family="monospace">{html.escape(label)}</text>'
                f'<text x="{x + W / 2:.0f}" y="{y + 27:.0f}" font-size="10" text-anchor="middle" '
                f'fill="#57606a">{html.escape(sub)}</text></g>')
         url = link(node)
         parts.append(f'<a href="{html.escape(url)}">{box}</a>' if url else box)
-    y = height - 2 * 24 + 8
-    x = PAD
-    for key, (colour, text) in GRAPH_COLOURS.items():
-        parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}" fill-opacity="0.5" '
-                     f'stroke="{colour}"/><text x="{x + 16}" y="{y + 10}" font-size="10">'
-                     f'{html.escape(text)}</text>')
-        x += 22 + 6 * len(text)
-        if x > width - 180:
-            x, y = PAD, y + 20
     parts.append("</svg>")
     return "".join(parts)
 
@@ -430,11 +422,16 @@ def _proof_graph_nodes(app, docname, records, root):
         return None
 
     svg = render_graph_svg(G, link)
+    legend = "".join(
+        f'<span class="ntkbook-legend" style="border:2px solid {stroke};background:{fill}">'
+        f'{html.escape(text)}</span>' for fill, stroke, text in GRAPH_COLOURS.values())
+    legend += ('<span class="ntkbook-legend" style="border:2px dashed #57606a">identity or '
+               'assumption (a check of the code or of a hypothesis)</span>')
     caption = nodes.paragraph(text=(
         f"What {root} rests on: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges. Each "
         "node is a claim (coloured by its status, worst case over its configurations) or a "
         "theorem box; click it to see where it is checked."))
-    return [nodes.raw("", f'<div class="ntkbook-graph-wrap">{svg}</div>', format="html"), caption]
+    return [nodes.raw("", f'<div class="ntkbook-graph-wrap">{svg}<div>{legend}</div></div>', format="html"), caption]
 
 
 def on_doctree_resolved(app, doctree, docname):

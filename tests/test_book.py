@@ -106,7 +106,7 @@ def test_holding_claims_build_with_kinds_graph_index_and_survive_jb_clean(tmp_pa
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     ledger = page(book)
     assert "testch.bound" in ledger and "2 claims in this build" in ledger
-    assert "NTKBOOK_SCALE=small" in ledger and "1 tests of the theorems with the hypothesis met" in ledger
+    assert "NTKBOOK_SCALE=small" in ledger and "1 test of the theorems with the hypothesis met" in ledger
     assert "ntkbook-kinds" in ledger and "identity" in ledger and "claim-testch-rate" in ledger
     assert (book / "_build" / "html" / "_static" / "mathjax" / "tex-mml-chtml.js").exists()
     assert (book / "_build" / "html" / "_static" / "ntkbook.css").exists() and "ntkbook.css" in ledger

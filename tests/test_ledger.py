@@ -252,7 +252,7 @@ def test_summary_and_counts(led):
     assert counts == {("conclusion", "holds"): 1, ("identity", "holds"): 1,
                       ("conclusion", "holds beyond hypothesis"): 1}
     head = L.headline(led.records)
-    assert head.startswith("1 tests of the theorems with the hypothesis met (1 holds); 1 observed beyond")
+    assert head.startswith("1 test of the theorems with the hypothesis met (1 holds); 1 observed beyond")
     assert "1 identity" in head
     assert "identity" in L.kind_status_text(led.records)
 
