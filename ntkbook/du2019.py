@@ -29,6 +29,38 @@ from .training import loglog_slope
 SOURCE = "Du et al. 2019"
 #: [D] the constant c in Lemma 3.2's radius R = c δ λ0 / n² that makes the Markov step give λ0/4.
 C_LEMMA32 = math.sqrt(2 * math.pi) / 16
+#: "no two inputs parallel" is decided as 1 − max_{i≠j}|cos∠(x_i, x_j)| > PARALLEL_TOL (float64)
+PARALLEL_TOL = 1e-12
+
+#: the negative controls: tests in which the same check function reports a violation
+_TESTS = "tests/test_du2019_a.py::"
+CONTROL = {
+    "data": _TESTS + "test_data_assumption",
+    "init": _TESTS + "test_init_variance_and_moments",
+    "thm3.1": _TESTS + "test_theorem31_and_antipodal",
+    "angle_slope": _TESTS + "test_angle_slope",
+    "slope": _TESTS + "test_remark31_slopes",
+    "lemma3.1": _TESTS + "test_lemma31",
+    "anticoncentration": _TESTS + "test_anticoncentration_claim",
+    "lemma3.2": _TESTS + "test_lemma32_negative_controls",
+    "lemma3.3": _TESTS + "test_lemma33",
+    "lemma3.4": _TESTS + "test_lemma34",
+    "thm3.2": _TESTS + "test_thm32",
+    "rate": _TESTS + "test_rate",
+    "thm3.3": _TESTS + "test_joint_training",
+}
+
+
+def _must_fail(expect: str) -> bool:
+    """``expect="violation"`` turns a check into a counterexample (it must fail)."""
+    if expect not in ("hold", "violation"):
+        raise ValueError(f"expect must be 'hold' or 'violation', got {expect!r}")
+    return expect == "violation"
+
+
+def non_parallel(X) -> bool:
+    """Theorem 3.1's hypothesis, computed: no two inputs on one line (1 − max|cos| > tolerance)."""
+    return bool(1.0 - data.max_abs_cosine(X)[0] > PARALLEL_TOL)
 
 
 # ------------------------------------------------------------------------------------------
@@ -209,40 +241,53 @@ def closest_pair_bound(X) -> float:
 # ------------------------------------------------------------------------------------------
 # check functions (shared by the notebooks and the negative controls)
 # ------------------------------------------------------------------------------------------
-def check_data(ledger, X, y=None, C=None, claim="du2019.assumption.data", expect="hold"):
-    """Du-4: unit norms, |y_i| ≤ C, no two inputs parallel (raises AssumptionError if not), and
-    records max_{i≠j} |cos∠(x_i, x_j)| < 1."""
-    data.validate(X, y, C=C)
-    c, _ = data.max_abs_cosine(X)
-    return ledger.check(claim, lhs=c, rel="<", rhs=1.0,
-                        statement=r"\|x_i\|_2=1,\ |y_i|\le C,\ \max_{i\ne j}|\cos\angle(x_i,x_j)|<1",
+def check_data(ledger, X, y=None, C=None, *, case=None, depends_on=("du2019-assumption-3-1",)):
+    """Du-4, an assumption of the run: no two inputs parallel, recorded as
+    1 − max_{i≠j}|cos∠(x_i, x_j)| > :data:`PARALLEL_TOL` (a duplicated or antipodal input fails
+    it); unit norms and |y_i| ≤ C are enforced by :func:`ntkbook.data.validate` (AssumptionError)."""
+    data.validate(X, y, C=C, non_parallel=False)
+    c, (i, j) = data.max_abs_cosine(X)
+    return ledger.check("du2019.assumption.data", kind="assumption", lhs=1.0 - c, rel=">",
+                        rhs=PARALLEL_TOL,
+                        statement=r"1-\max_{i\ne j}|\cos\angle(x_i,x_j)|>10^{-12}"
+                                  r"\ \ (\|x_i\|_2=1,\ |y_i|\le C\ \text{enforced})",
                         source=f"{SOURCE}, Sec. 3 and Thm 3.1", provenance="paper",
-                        hypothesis_met=None, expect=expect)
+                        hypothesis_met=None, case=case, control=CONTROL["data"],
+                        depends_on=depends_on,
+                        note=f"closest pair ({i}, {j}), |cos| = {c:.6f}")
 
 
-def check_lambda0_positive(ledger, X, claim, hypothesis_met, expect="hold", seeds=None, note=""):
+def check_lambda0_positive(ledger, X, claim="du2019.thm3.1", *, expect="hold", case=None,
+                           seeds=None, note="", depends_on=("du2019.assumption.data",)):
     """Theorem 3.1: λ_min(H∞) above eigensolver resolution, with H∞ from the closed form
     (``kernels.h_infinity``, which does not refuse parallel inputs). ``X`` may be a list of data
-    sets (one comparison each)."""
-    Hs = [kernels.h_infinity(Xi) for Xi in (X if isinstance(X, (list, tuple)) else [X])]
-    return ledger.check(claim, lhs=[kernels.lambda_min(H) for H in Hs], rel=">",
+    sets (one comparison each). ``hypothesis_met`` is computed (:func:`non_parallel` on every
+    set); ``expect="violation"`` records a counterexample (a parallel pair on purpose)."""
+    sets = list(X) if isinstance(X, (list, tuple)) else [X]
+    Hs = [kernels.h_infinity(Xi) for Xi in sets]
+    bad = _must_fail(expect)
+    return ledger.check(claim, kind="counterexample" if bad else "conclusion",
+                        lhs=[kernels.lambda_min(H) for H in Hs], rel=">",
                         rhs=[kernels.eig_tolerance(H) for H in Hs],
                         statement=r"\lambda_0=\lambda_{\min}(H^\infty)>0",
                         source=f"{SOURCE}, Theorem 3.1", provenance="paper",
-                        hypothesis_met=hypothesis_met, expect=expect, seeds=seeds, note=note)
+                        hypothesis_met=all(non_parallel(Xi) for Xi in sets), case=case,
+                        control=None if bad else CONTROL["thm3.1"], seeds=seeds, note=note,
+                        depends_on=() if bad else depends_on)
 
 
-def check_homogeneity(ledger, X, params, scales, claim="du2019.eq1.homogeneity", expect="hold"):
-    """Du-1: f(cW, a, x) = c f(W, a, x) for c > 0 (ReLU is positively 1-homogeneous)."""
+def check_homogeneity(ledger, X, params, scales):
+    """Du-1, an identity: f(cW, a, x) = c f(W, a, x) for c > 0 (ReLU is positively
+    1-homogeneous); it tests the model's code."""
     X = _t(X)
     f = TwoLayerReLU.forward
     u = f(params, X)
     err = [float((f({**params, "W": c * params["W"]}, X) - c * u).abs().max()) for c in scales]
-    tol = [64 * np.finfo(np.float64).eps * abs(c) * (1 + float(u.abs().max())) * params["W"].shape[0] ** 0.5
-           for c in scales]
-    return ledger.check(claim, lhs=err, rel="<=", rhs=tol,
+    tol = [64 * np.finfo(np.float64).eps * abs(c) * (1 + float(u.abs().max()))
+           * params["W"].shape[0] ** 0.5 for c in scales]
+    return ledger.check("du2019.eq1.homogeneity", kind="identity", lhs=err, rel="<=", rhs=tol,
                         statement=r"f(cW,a,x)=c\,f(W,a,x)\ (c>0)", source=f"{SOURCE}, eq. (1)",
-                        provenance="derived", hypothesis_met=None, expect=expect,
+                        provenance="derived", hypothesis_met=None,
                         note=f"scales {list(scales)}")
 
 
@@ -257,39 +302,47 @@ def init_output_moments(X, m: int, seeds, w_std: float = 1.0) -> np.ndarray:
     return np.asarray(out)
 
 
-def check_init_variance(ledger, U, claim="du2019.eq1.init_variance", z=5.0, expect="hold", seeds=None):
-    """Du-1/Du-3: E[u_i(0)] = 0 and E[u_i(0)²] = E[σ(z)²] = 1/2 for unit x_i; the sample means over
-    seeds must lie within z standard errors (per input i)."""
+def check_init_variance(ledger, U, z=5.0, seeds=None):
+    """Du-1/Du-3, a step of our width derivation (Markov on ‖y − u(0)‖²): E[u_i(0)] = 0 and
+    E[u_i(0)²] = E[σ(z)²] = 1/2 for unit x_i; the sample means over seeds must lie within z
+    standard errors (per input i). A wrong initialization (w_std ≠ 1) breaks it."""
     U = np.asarray(U, dtype=np.float64)
     N = U.shape[0]
     sq = U ** 2
     dev = np.concatenate([np.abs(sq.mean(0) - 0.5) / (sq.std(0, ddof=1) / math.sqrt(N)),
                           np.abs(U.mean(0)) / (U.std(0, ddof=1) / math.sqrt(N))])
-    return ledger.check(claim, lhs=dev, rel="<=", rhs=z,
-                        statement=r"|\overline{u_i(0)^2}-\tfrac12|,\ |\overline{u_i(0)}|\ \le z\cdot\mathrm{SE}",
+    return ledger.check("du2019.eq1.init_variance", kind="step", lhs=dev, rel="<=", rhs=z,
+                        statement=r"|\overline{u_i(0)^2}-\tfrac12|,\ |\overline{u_i(0)}|"
+                                  r"\ \le z\cdot\mathrm{SE}",
                         source=f"{SOURCE}, eq. (1) with w_r ~ N(0, I), a_r ~ unif{{±1}}",
-                        provenance="derived", hypothesis_met=None, expect=expect, seeds=seeds,
+                        provenance="derived", hypothesis_met=None, seeds=seeds,
+                        control=CONTROL["init"], depends_on=["du2019.init.moments"],
                         note=f"{N} seeds, z = {z}: E[u_i(0)] = 0, E[u_i(0)^2] = 1/2")
 
 
-def check_init_moments(ledger, W, a, claim="du2019.init.moments", z=5.0, expect="hold", seeds=None):
-    """Du-3: entries of W have mean 0 and variance 1 (z-scores of the sample moments), a_r ∈ {±1}
-    with mean 0."""
+def check_init_moments(ledger, W, a, z=5.0, seeds=None):
+    """Du-3, an assumption of the run: entries of W have mean 0 and variance 1 (z-scores of the
+    sample moments), a_r ∈ {±1} with mean 0."""
     Wn, an = to_numpy(W).ravel(), to_numpy(a).ravel()
     N = Wn.size
     z_mean = abs(Wn.mean()) * math.sqrt(N)                        # sd of entries = 1
     z_var = abs((Wn ** 2).mean() - 1) / math.sqrt(2.0 / N)        # Var(w²) = 2
     z_a = abs(an.mean()) * math.sqrt(an.size)
     not_sign = float(np.abs(np.abs(an) - 1).max())
-    return ledger.check(claim, lhs=[z_mean, z_var, z_a, not_sign], rel="<=", rhs=[z, z, z, 1e-15],
-                        statement=r"w_r\sim N(0,I_d),\ a_r\sim\mathrm{unif}\{\pm1\}\ \text{(sample moments)}",
+    return ledger.check("du2019.init.moments", kind="assumption",
+                        lhs=[z_mean, z_var, z_a, not_sign], rel="<=", rhs=[z, z, z, 1e-15],
+                        statement=r"w_r\sim N(0,I_d),\ a_r\sim\mathrm{unif}\{\pm1\}"
+                                  r"\ \text{(sample moments)}",
                         source=f"{SOURCE}, Thm 3.2 (initialization)", provenance="restated",
-                        hypothesis_met=None, expect=expect, seeds=seeds,
+                        hypothesis_met=None, seeds=seeds, control=CONTROL["init"],
+                        depends_on=["du2019-assumption-3-1"],
                         note="z-scores of mean(W), mean(W^2) - 1, mean(a); max ||a_r| - 1|")
 
 
-def check_gradient_formula(ledger, X, y, params, claim="du2019.eq3.autograd", expect="hold"):
-    """Du-2: autograd ∂L/∂W (σ'(0) = 0) against eq. (3) with the indicator 1{w_rᵀx_i ≥ 0}."""
+def check_gradient_formula(ledger, X, y, params, expect="hold"):
+    """Du-2, an identity of the code: autograd ∂L/∂W (σ'(0) = 0) against eq. (3) with the indicator
+    1{w_rᵀx_i ≥ 0}. With ``expect="violation"`` the counterexample ``du2019.eq3.tie``: an exact
+    tie w_rᵀx_i = 0 on purpose (the measure-zero case where the two differ)."""
     X, y = _t(X), _t(y)
     p = {k: _t(v) for k, v in params.items()}
     Wg = p["W"].clone().requires_grad_(True)
@@ -299,10 +352,16 @@ def check_gradient_formula(ledger, X, y, params, claim="du2019.eq3.autograd", ex
     err = float((g_auto - g_formula).abs().max())
     tol = 1e-12 * max(1.0, float(g_formula.abs().max()))
     ties = int(((X @ p["W"].T) == 0).sum())
-    return ledger.check(claim, lhs=err, rel="<=", rhs=tol,
-                        statement=r"\nabla_W L\ (\text{autograd})=\tfrac1{\sqrt m}\sum_i(u_i-y_i)a_r x_i\mathbb I\{w_r^\top x_i\ge0\}",
-                        source=f"{SOURCE}, eq. (3)", provenance="paper", hypothesis_met=None,
-                        expect=expect, note=f"{ties} exact ties w_r^T x_i = 0")
+    statement = (r"\nabla_W L\ (\text{autograd})=\tfrac1{\sqrt m}\sum_i(u_i-y_i)a_r x_i"
+                 r"\mathbb I\{w_r^\top x_i\ge0\}")
+    if _must_fail(expect):
+        return ledger.check("du2019.eq3.tie", kind="counterexample", lhs=err, rel="<=", rhs=tol,
+                            statement=statement + r"\ \text{with an exact tie}",
+                            source=f"{SOURCE}, eq. (3)", provenance="paper",
+                            hypothesis_met=ties == 0, note=f"{ties} exact ties w_r^T x_i = 0")
+    return ledger.check("du2019.eq3.autograd", kind="identity", lhs=err, rel="<=", rhs=tol,
+                        statement=statement, source=f"{SOURCE}, eq. (3)", provenance="paper",
+                        hypothesis_met=None, note=f"{ties} exact ties w_r^T x_i = 0")
 
 
 def prediction_dynamics(X, y, params, eta: float = 1e-8):
@@ -317,28 +376,31 @@ def prediction_dynamics(X, y, params, eta: float = 1e-8):
     return to_numpy((u1 - u) / eta), to_numpy(H @ (y - u))
 
 
-def check_prediction_dynamics(ledger, X, y, params, eta=1e-8, claim="du2019.eq7", expect="hold"):
-    """Du-5: du/dt = H(t)(y − u) with H_ij = (1/m) x_iᵀx_j Σ_r 1{·}1{·}, by a finite difference
-    (exact up to rounding when no pattern flips within the step, since f is then linear in W)."""
+def check_prediction_dynamics(ledger, X, y, params, eta=1e-8):
+    """Du-5, an identity of the code: du/dt = H(t)(y − u) with H_ij = (1/m) x_iᵀx_j Σ_r 1{·}1{·},
+    by a finite difference (exact up to rounding when no pattern flips within the step, since f
+    is then linear in W)."""
     fd, pred = prediction_dynamics(X, y, params, eta)
     err = float(np.abs(fd - pred).max())
     tol = 1e-5 * max(1e-3, float(np.abs(pred).max()))
-    return ledger.check(claim, lhs=err, rel="<=", rhs=tol,
+    return ledger.check("du2019.eq7", kind="identity", lhs=err, rel="<=", rhs=tol,
                         statement=r"\tfrac{d}{dt}u(t)=H(t)\,(y-u(t))", source=f"{SOURCE}, eq. (7)",
-                        provenance="paper", hypothesis_met=None, expect=expect,
+                        provenance="paper", hypothesis_met=None,
                         note=f"forward difference with eta = {eta}")
 
 
-def check_mc_entries(ledger, H_closed, samples_fn, S: int, claim, statement, source, z=5.0, expect="hold",
+def check_mc_entries(ledger, H_closed, samples_fn, S: int, claim, statement, source, z=5.0,
                      seeds=None, provenance="derived"):
-    """A closed-form kernel against a Monte Carlo mean: |mean − closed| ≤ z·SE entrywise, SE from
-    the sample standard deviation. ``samples_fn()`` returns (mean, std) matrices over S draws."""
+    """An identity (closed form against its defining expectation): a closed-form kernel against
+    a Monte Carlo mean, |mean − closed| ≤ z·SE entrywise, SE from the sample standard deviation.
+    ``samples_fn()`` returns (mean, std) matrices over S draws."""
     mean, std = samples_fn()
     se = np.maximum(std / math.sqrt(S), 1e-300)
     zs = np.abs(mean - H_closed) / se
     zs[std == 0] = np.where(np.abs(mean - H_closed)[std == 0] == 0, 0.0, np.inf)
-    return ledger.check(claim, lhs=zs.max(), rel="<=", rhs=z, statement=statement, source=source,
-                        provenance=provenance, hypothesis_met=None, expect=expect, seeds=seeds,
+    return ledger.check(claim, kind="identity", lhs=zs.max(), rel="<=", rhs=z,
+                        statement=statement, source=source, provenance=provenance,
+                        hypothesis_met=None, seeds=seeds,
                         note=f"S = {S} Monte Carlo draws; worst entrywise z-score")
 
 
@@ -378,20 +440,21 @@ def init_deviation(X, m: int, seed: int, H_inf=None) -> float:
 
 
 def check_slope(ledger, widths, values, claim, target=-0.5, tol=0.1, statement="", source="",
-                expect="hold", hypothesis_met=None, provenance="paper", note="", at_most=False):
-    """A fitted log-log slope ŝ of ``values`` against ``widths``: |ŝ − target| ≤ tol, or with
-    ``at_most=True`` ŝ ≤ target + tol (an O(m^target) upper bound: decay at least that fast).
-    Remark 3.1's O(1/√m) ⇒ target −1/2."""
+                provenance="paper", note="", at_most=False, control=CONTROL["slope"],
+                depends_on=()):
+    """A scaling claim: the fitted log-log slope ŝ of ``values`` against ``widths`` satisfies
+    |ŝ − target| ≤ tol, or with ``at_most=True`` ŝ ≤ target + tol (an O(m^target) upper bound:
+    decay at least that fast). Remark 3.1's O(1/√m) ⇒ target −1/2. Unconditional
+    (``hypothesis_met=None``)."""
     slope = loglog_slope(widths, values)
+    kw = dict(kind="scaling", source=source, provenance=provenance, hypothesis_met=None,
+              control=control, depends_on=depends_on,
+              note=(note + f" fitted slope {slope:.4f}").strip())
     if at_most:
         return ledger.check(claim, lhs=slope, rel="<=", rhs=target + tol,
-                            statement=statement or rf"\hat s\le {target}+{tol}", source=source,
-                            provenance=provenance, hypothesis_met=hypothesis_met, expect=expect,
-                            note=(note + f" fitted slope {slope:.4f}").strip())
+                            statement=statement or rf"\hat s\le {target}+{tol}", **kw)
     return ledger.check(claim, lhs=abs(slope - target), rel="<=", rhs=tol,
-                        statement=statement or rf"|\hat s-({target})|\le {tol}", source=source,
-                        provenance=provenance, hypothesis_met=hypothesis_met, expect=expect,
-                        note=(note + f" fitted slope {slope:.4f}").strip())
+                        statement=statement or rf"|\hat s-({target})|\le {tol}", **kw)
 
 
 @dataclass
@@ -416,23 +479,28 @@ def lemma31_run(X, m: int, seeds) -> Lemma31Run:
     return Lemma31Run(np.asarray(lm), np.asarray(dv), m, lam0)
 
 
-def check_lemma31(ledger, run: Lemma31Run, delta: float, n: int, claim="du2019.lemma3.1",
-                  expect="hold", seeds=None):
-    """Lemma 3.1 as a probability: P(λ_min(H(0)) < ¾λ0) ≤ δ and P(‖H(0) − H∞‖₂ > λ0/4) ≤ δ,
-    binomial tests; hypothesis met iff m ≥ 8n² log(2n²/δ)/λ0² [D]."""
-    hyp = run.m >= m_lemma31(n, run.lam0, delta)
-    src = f"{SOURCE}, Lemma 3.1 (width constant: our derivation)"
-    r1 = ledger.check_probability(claim, failures=int((run.lam_min < 0.75 * run.lam0).sum()),
-                                  trials=len(run.lam_min), delta=delta,
-                                  statement=r"P\big(\lambda_{\min}(H(0))\ge\tfrac34\lambda_0\big)\ge1-\delta",
-                                  source=src, provenance="paper", hypothesis_met=hyp, expect=expect,
-                                  seeds=seeds, note=f"m = {run.m}")
-    r2 = ledger.check_probability(claim + ".norm", failures=int((run.deviation > run.lam0 / 4).sum()),
-                                  trials=len(run.deviation), delta=delta,
-                                  statement=r"P\big(\|H(0)-H^\infty\|_2\le\lambda_0/4\big)\ge1-\delta",
-                                  source=src, provenance="restated", hypothesis_met=hyp, expect=expect,
-                                  seeds=seeds, note=f"m = {run.m}")
-    return r1, r2
+def check_lemma31(ledger, run: Lemma31Run, delta: float, n: int, seeds=None,
+                  parts=("lambda_min", "norm")):
+    """Lemma 3.1 as probabilities (steps of Theorems 3.2 and 4.1): P(λ_min(H(0)) < ¾λ0) ≤ δ
+    (``du2019.lemma3.1``) and P(‖H(0) − H∞‖₂ > λ0/4) ≤ δ (``du2019.lemma3.1.norm``),
+    Clopper–Pearson bounds over seeds; hypothesis met iff m ≥ 8n² log(2n²/δ)/λ0² [D]."""
+    hyp = bool(run.m >= m_lemma31(n, run.lam0, delta))
+    kw = dict(kind="step", trials=len(run.lam_min), delta=delta,
+              source=f"{SOURCE}, Lemma 3.1 (width constant: our derivation)", hypothesis_met=hyp,
+              seeds=seeds, note=f"m = {run.m}", control=CONTROL["lemma3.1"],
+              depends_on=["du2019.init.moments", "du2019.thm3.1", "du2019-lemma-3-1"])
+    out = []
+    if "lambda_min" in parts:
+        out.append(ledger.check_probability(
+            "du2019.lemma3.1", failures=int((run.lam_min < 0.75 * run.lam0).sum()),
+            statement=r"P\big(\lambda_{\min}(H(0))\ge\tfrac34\lambda_0\big)\ge1-\delta",
+            provenance="paper", **kw))
+    if "norm" in parts:
+        out.append(ledger.check_probability(
+            "du2019.lemma3.1.norm", failures=int((run.deviation > run.lam0 / 4).sum()),
+            statement=r"P\big(\|H(0)-H^\infty\|_2\le\lambda_0/4\big)\ge1-\delta",
+            provenance="restated", **kw))
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -452,18 +520,20 @@ def anticoncentration_counts(X, m: int, seeds, R) -> tuple[int, int]:
     return count, trials
 
 
-def check_anticoncentration(ledger, count: int, trials: int, R: float, claim, factor: float = 1.0,
-                            expect="hold", seeds=None):
-    """Lemma 3.2's step P(|w_r(0)ᵀx_i| < R) ≤ 2R/√(2π), binomial test of the event rate against the
-    bound (``factor`` < 1 tightens the bound, for negative controls)."""
+def check_anticoncentration(ledger, count: int, trials: int, R: float, factor: float = 1.0,
+                            seeds=None):
+    """Lemma 3.2's step P(|w_r(0)ᵀx_i| < R) ≤ 2R/√(2π), the event rate's Clopper–Pearson bound
+    against the bound (``factor`` < 1 tightens it, for negative controls); one case per R."""
     bound = factor * float(anticoncentration_bound(R))
     if not 0 < bound < 1:
         raise ValueError(f"bound 2R/sqrt(2 pi) = {bound} must lie in (0, 1) for a binomial test")
-    return ledger.check_probability(claim, failures=count, trials=trials, delta=bound,
-                                    statement=r"P\big(|w_r(0)^\top x_i|<R\big)\le\frac{2R}{\sqrt{2\pi}}",
-                                    source=f"{SOURCE}, Lemma 3.2 (proof)", provenance="restated",
-                                    hypothesis_met=True, expect=expect, seeds=seeds,
-                                    note=f"R = {R:.4g}; exact erf(R/sqrt2) = {float(anticoncentration_exact(R)):.6g}")
+    return ledger.check_probability(
+        "du2019.lemma3.2.anticoncentration", kind="step", case=f"R={R:g}", failures=count,
+        trials=trials, delta=bound,
+        statement=r"P\big(|w_r(0)^\top x_i|<R\big)\le\frac{2R}{\sqrt{2\pi}}",
+        source=f"{SOURCE}, Lemma 3.2 (proof)", provenance="restated", hypothesis_met=None,
+        seeds=seeds, control=CONTROL["anticoncentration"], depends_on=["du2019.init.moments"],
+        note=f"R = {R:.4g}; exact erf(R/sqrt2) = {float(anticoncentration_exact(R)):.6g}")
 
 
 @dataclass
@@ -528,37 +598,67 @@ def lemma32_run(X, m: int, seeds, R: float, mode: str = "flip", radius_factor: f
 
 
 def check_lemma32(ledger, run: Lemma32Run, delta: float, n: int, c: float = C_LEMMA32,
-                  prefix="du2019.lemma3.2", expect="hold", seeds=None,
-                  parts=("events", "markov", "norm", "lambda_min")):
-    """Lemma 3.2 over seeds: flips only inside A_ir (deterministic), the Markov step
-    Σ|H_ij − H_ij(0)| ≤ 4n²R/(√(2π)δ) [restated], ‖H − H(0)‖₂ < λ0/4 and λ_min(H) > λ0/2 as
-    probabilities. Hypothesis met iff R ≤ cδλ0/n² (c = √(2π)/16 [D]) and, for the λ_min part,
-    m ≥ 8n² log(2n²/δ)/λ0² [D] (Lemma 3.1 supplies λ_min(H(0)) ≥ ¾λ0)."""
-    R_ok = run.R <= R_lemma32(n, run.lam0, delta, c) * (1 + 1e-12)
-    m_ok = run.m >= m_lemma31(n, run.lam0, delta)
+                  seeds=None, parts=("events", "markov", "norm", "lambda_min"),
+                  expect="hold"):
+    """Lemma 3.2 over seeds:
+
+    * ``events`` (identity, ``du2019.lemma3.2.events``) — patterns change only inside the events
+      A_ir (Cauchy–Schwarz: true for every perturbation inside the ball);
+    * ``markov`` (step, ``du2019.lemma3.2.markov``) — Σ|H_ij − H_ij(0)| ≤ 4n²R/(√(2π)δ) with
+      probability ≥ 1 − δ [restated]; hypothesis: the perturbation stays in the ball (computed);
+    * ``norm`` (step, ``du2019.lemma3.2``) — ‖H − H(0)‖₂ < λ0/4 w.p. ≥ 1 − δ; hypothesis
+      R ≤ cδλ0/n² (c = √(2π)/16 [D]); with ``expect="violation"`` the counterexample
+      ``du2019.lemma3.2.large_R`` (R far above it on purpose);
+    * ``lambda_min`` (step, ``du2019.lemma3.2.lambda_min``) — λ_min(H) > λ0/2 w.p. ≥ 1 − δ;
+      hypothesis R ≤ cδλ0/n² and m ≥ 8n² log(2n²/δ)/λ0² [D] (Lemma 3.1 gives λ_min(H(0)) ≥ ¾λ0).
+    """
+    R_ok = bool(run.R <= R_lemma32(n, run.lam0, delta, c) * (1 + 1e-12))
+    m_ok = bool(run.m >= m_lemma31(n, run.lam0, delta))
+    in_ball = bool(run.dist.max() <= run.R * (1 + 1e-12))
     src = f"{SOURCE}, Lemma 3.2"
     note = f"R = {run.R:.4g}, m = {run.m}, adversarial perturbation"
-    checks = {"events": lambda: ledger.check(prefix + ".events", lhs=run.outside, rel="==", rhs=0,
-                        statement=r"\mathbb I\{w_r^\top x_i\ge0\}\ne\mathbb I\{w_r(0)^\top x_i\ge0\},\ \|w_r-w_r(0)\|\le R\ \Rightarrow\ |w_r(0)^\top x_i|<R",
-                        source=f"{src} (proof: event A_ir)", provenance="paper",
-                        hypothesis_met=bool(run.dist.max() <= run.R), expect=expect, seeds=seeds, note=note),
-        "markov": lambda: ledger.check_probability(prefix + ".markov",
-                                    failures=int((run.l1 > 4 * n ** 2 * run.R / (math.sqrt(2 * math.pi) * delta)).sum()),
-                                    trials=len(run.l1), delta=delta,
-                                    statement=r"P\Big(\sum_{ij}|H_{ij}-H_{ij}(0)|\le\frac{4n^2R}{\sqrt{2\pi}\delta}\Big)\ge1-\delta",
-                                    source=f"{src} (proof, Markov step)", provenance="restated",
-                                    hypothesis_met=True, expect=expect, seeds=seeds, note=note),
-        "norm": lambda: ledger.check_probability(prefix, failures=int((run.norm >= run.lam0 / 4).sum()),
-                                    trials=len(run.norm), delta=delta,
-                                    statement=r"P\big(\|H-H(0)\|_2<\lambda_0/4\ \ \forall\,\|w_r-w_r(0)\|\le R\big)\ge1-\delta",
-                                    source=f"{src} (c = sqrt(2 pi)/16: our derivation)", provenance="restated",
-                                    hypothesis_met=R_ok, expect=expect, seeds=seeds, note=note),
-        "lambda_min": lambda: ledger.check_probability(prefix + ".lambda_min", failures=int((run.lam_min <= run.lam0 / 2).sum()),
-                                    trials=len(run.lam_min), delta=delta,
-                                    statement=r"P\big(\lambda_{\min}(H)>\lambda_0/2\big)\ge1-\delta",
-                                    source=f"{src} (with Lemma 3.1)", provenance="restated",
-                                    hypothesis_met=R_ok and m_ok, expect=expect, seeds=seeds, note=note)}
-    out = [checks[p]() for p in parts]
+    deps = ["du2019.lemma3.2.anticoncentration", "du2019.lemma3.2.events",
+            "du2019.lemma3.2.markov", "du2019-lemma-3-2"]
+    prob = dict(trials=len(run.norm), delta=delta, seeds=seeds, control=CONTROL["lemma3.2"],
+                note=note, provenance="restated")
+    out = []
+    if "events" in parts:
+        out.append(ledger.check(
+            "du2019.lemma3.2.events", kind="identity", lhs=run.outside, rel="==", rhs=0,
+            statement=r"\mathbb I\{w_r^\top x_i\ge0\}\ne\mathbb I\{w_r(0)^\top x_i\ge0\},"
+                      r"\ \|w_r-w_r(0)\|\le R\ \Rightarrow\ |w_r(0)^\top x_i|<R",
+            source=f"{src} (proof: event A_ir; Cauchy-Schwarz)", provenance="paper",
+            hypothesis_met=None, seeds=seeds, note=note))
+    if "markov" in parts:
+        bound = 4 * n ** 2 * run.R / (math.sqrt(2 * math.pi) * delta)
+        out.append(ledger.check_probability(
+            "du2019.lemma3.2.markov", kind="step", failures=int((run.l1 > bound).sum()),
+            statement=r"P\Big(\sum_{ij}|H_{ij}-H_{ij}(0)|\le\frac{4n^2R}{\sqrt{2\pi}\delta}\Big)"
+                      r"\ge1-\delta",
+            source=f"{src} (proof, Markov step)", hypothesis_met=in_ball,
+            depends_on=["du2019.lemma3.2.anticoncentration", "du2019.lemma3.2.events"], **prob))
+    if "norm" in parts:
+        failures = int((run.norm >= run.lam0 / 4).sum())
+        statement = (r"P\big(\|H-H(0)\|_2<\lambda_0/4\ \ \forall\,\|w_r-w_r(0)\|\le R\big)"
+                     r"\ge1-\delta")
+        if _must_fail(expect):
+            out.append(ledger.check_probability(
+                "du2019.lemma3.2.large_R", kind="counterexample", failures=failures,
+                statement=statement + r"\ \ (R\gg c\delta\lambda_0/n^2)",
+                source=f"{src} (radius hypothesis dropped)", hypothesis_met=R_ok,
+                **{**prob, "control": None}))
+        else:
+            out.append(ledger.check_probability(
+                "du2019.lemma3.2", kind="step", failures=failures, statement=statement,
+                source=f"{src} (c = sqrt(2 pi)/16: our derivation)", hypothesis_met=R_ok,
+                depends_on=deps, **prob))
+    if "lambda_min" in parts:
+        out.append(ledger.check_probability(
+            "du2019.lemma3.2.lambda_min", kind="step",
+            failures=int((run.lam_min <= run.lam0 / 2).sum()),
+            statement=r"P\big(\lambda_{\min}(H)>\lambda_0/2\big)\ge1-\delta",
+            source=f"{src} (with Lemma 3.1)", hypothesis_met=R_ok and m_ok,
+            depends_on=["du2019.lemma3.2", "du2019.lemma3.1"], **prob))
     return out
 
 
@@ -641,16 +741,19 @@ def flow_run(X, y, m: int, seed: int, t_max: float, dt: float, train_a: bool = F
                    train_a=train_a, **{k: np.asarray(v, dtype=np.float64) for k, v in rec.items()})
 
 
-def check_decay(ledger, run: FlowRun, claim, hypothesis_met, source, provenance="paper",
-                rate_factor: float = 1.0, expect="hold", seeds=None, note=""):
+def check_decay(ledger, run: FlowRun, claim, *, kind, hypothesis_met, source, control,
+                provenance="paper", rate_factor: float = 1.0, case=None, seeds=None, note="",
+                depends_on=()):
     """‖y − u(t)‖² ≤ exp(−λ0 t)‖y − u(0)‖² at every recorded t > 0 (``rate_factor`` > 1 makes
-    the bound false, for negative controls)."""
+    the bound false, for negative controls). ``claim`` and ``kind`` are the caller's (Lemma 3.3's
+    step, Theorem 3.3's conclusion)."""
     rhs = np.exp(-rate_factor * run.lam0 * run.t) * run.resid2[0]
     pos = run.t > 0                                  # at t = 0 the two sides are equal
-    return ledger.check(claim, lhs=run.resid2[pos], rel="<=", rhs=rhs[pos],
+    return ledger.check(claim, kind=kind, lhs=run.resid2[pos], rel="<=", rhs=rhs[pos],
                         statement=r"\|y-u(t)\|_2^2\le e^{-\lambda_0t}\|y-u(0)\|_2^2",
                         source=source, provenance=provenance, hypothesis_met=hypothesis_met,
-                        expect=expect, seeds=seeds, rtol=1e-9, note=note)
+                        case=case, seeds=seeds, rtol=1e-9, note=note, control=control,
+                        depends_on=depends_on)
 
 
 def lemma33_hypothesis(run: FlowRun) -> bool:
@@ -658,46 +761,65 @@ def lemma33_hypothesis(run: FlowRun) -> bool:
     return bool(np.all(run.lam_min_H >= run.lam0 / 2))
 
 
-def check_lemma33(ledger, run: FlowRun, prefix="du2019.lemma3.3", radius_factor: float = 1.0,
-                  expect="hold", seeds=None):
-    """Lemma 3.3: if λ_min(H(s)) ≥ λ0/2 on [0, t] (checked on the grid) then the decay holds and
-    max_r ‖w_r(t) − w_r(0)‖ ≤ R' = 2√n‖y − u(0)‖/(√m λ0) (``radius_factor`` < 1 tightens R')."""
+def thm32_hypothesis(run: FlowRun, delta: float, c: float = C_LEMMA32) -> bool:
+    """The width hypothesis of Theorems 3.2/3.3 as the proof uses it: Lemma 3.4's R' < R at this
+    run's width and residual (R' of Lemma 3.3, R = cδλ0/n² of Lemma 3.2)."""
+    return bool(R_prime_flow(run.n, run.m, run.resid0, run.lam0)
+                < R_lemma32(run.n, run.lam0, delta, c))
+
+
+def check_lemma33(ledger, run: FlowRun, radius_factor: float = 1.0, rate_factor: float = 1.0,
+                  seeds=None):
+    """Lemma 3.3 (steps of Theorem 3.2): if λ_min(H(s)) ≥ λ0/2 on [0, t] (computed on the grid)
+    then the decay holds (``du2019.lemma3.3``) and max_r ‖w_r(t) − w_r(0)‖ ≤ R' =
+    2√n‖y − u(0)‖/(√m λ0) (``du2019.lemma3.3.radius``); ``rate_factor`` > 1 or
+    ``radius_factor`` < 1 make them false (negative controls)."""
     hyp = lemma33_hypothesis(run)
     Rp = radius_factor * R_prime_flow(run.n, run.m, run.resid0, run.lam0)
     src = f"{SOURCE}, Lemma 3.3"
-    return (check_decay(ledger, run, prefix, hyp, src, expect=expect, seeds=seeds,
+    return (check_decay(ledger, run, "du2019.lemma3.3", kind="step", hypothesis_met=hyp,
+                        source=src, rate_factor=rate_factor, seeds=seeds,
+                        control=CONTROL["lemma3.3"], depends_on=["du2019-lemma-3-3"],
                         note="hypothesis lambda_min(H(s)) >= lambda0/2 checked on the time grid"),
-            ledger.check(prefix + ".radius", lhs=run.dist_w, rel="<=", rhs=Rp,
-                         statement=r"\max_r\|w_r(t)-w_r(0)\|_2\le R'=\frac{2\sqrt n\|y-u(0)\|_2}{\sqrt m\lambda_0}",
-                         source=f"{src} (display reconstructed: our derivation)", provenance="derived",
-                         hypothesis_met=hyp, expect=expect, seeds=seeds, note=f"R' = {Rp:.4g}"))
+            ledger.check("du2019.lemma3.3.radius", kind="step", lhs=run.dist_w, rel="<=", rhs=Rp,
+                         statement=r"\max_r\|w_r(t)-w_r(0)\|_2\le R'="
+                                   r"\frac{2\sqrt n\|y-u(0)\|_2}{\sqrt m\lambda_0}",
+                         source=f"{src} (display reconstructed: our derivation)",
+                         provenance="derived", hypothesis_met=hyp, seeds=seeds,
+                         control=CONTROL["lemma3.3"], depends_on=["du2019.lemma3.3"],
+                         note=f"R' = {Rp:.4g}"))
 
 
-def check_joint(ledger, run: FlowRun, prefix="du2019.thm3.3", expect="hold", seeds=None, tol_balance=1e-4):
-    """Theorem 3.3 (App. A.1) on a joint-training flow: G(t) ⪰ 0 and (y−u)ᵀ(H+G)(y−u) ≥
-    (y−u)ᵀH(y−u) at every recorded t, and a_r² − ‖w_r‖² conserved [D]."""
+def check_joint(ledger, run: FlowRun, seeds=None, tol_balance=1e-4):
+    """Theorem 3.3 (App. A.1) on a joint-training flow, three identities: G(t) = FFᵀ/m ⪰ 0 and
+    hence (y−u)ᵀ(H+G)(y−u) ≥ (y−u)ᵀH(y−u) at every recorded t (true by construction), and
+    a_r² − ‖w_r‖² conserved by the flow (to integration error) [D]."""
     if not run.train_a:
-        raise AssumptionError("joint training of both layers (Du et al. Sec. 3.2)", "run has a fixed")
+        raise AssumptionError("joint training of both layers (Du et al. Sec. 3.2)",
+                              "run has a fixed")
     src = f"{SOURCE}, Theorem 3.3 / App. A.1"
-    return (ledger.check(prefix + ".G_psd", lhs=run.lam_min_G, rel=">=", rhs=-1e-12,
-                         statement=r"\lambda_{\min}(G(t))\ge0", source=src, provenance="paper",
-                         hypothesis_met=None, expect=expect, seeds=seeds, atol=0.0),
-            ledger.check(prefix + ".H_plus_G", lhs=run.quad_HG, rel=">=", rhs=run.quad_H,
-                         statement=r"(y-u)^\top(H+G)(y-u)\ge(y-u)^\top H(y-u)", source=src,
-                         provenance="paper", hypothesis_met=None, expect=expect, seeds=seeds),
-            check_balance(ledger, run, prefix + ".balance", tol_balance, hypothesis_met=None,
-                          expect=expect, seeds=seeds))
+    return (ledger.check("du2019.thm3.3.G_psd", kind="identity", lhs=run.lam_min_G, rel=">=",
+                         rhs=-1e-12, statement=r"\lambda_{\min}(G(t))\ge0\ \ (G=FF^\top/m)",
+                         source=src, provenance="paper", hypothesis_met=None, seeds=seeds),
+            ledger.check("du2019.thm3.3.H_plus_G", kind="identity", lhs=run.quad_HG, rel=">=",
+                         rhs=run.quad_H, statement=r"(y-u)^\top(H+G)(y-u)\ge(y-u)^\top H(y-u)",
+                         source=src, provenance="paper", hypothesis_met=None, seeds=seeds),
+            check_balance(ledger, run, tol_balance, seeds=seeds))
 
 
-def check_balance(ledger, run: FlowRun, claim, tol=1e-4, hypothesis_met=None, expect="hold", seeds=None):
-    """[D] a_r² − ‖w_r‖² is conserved by gradient flow (d/dt a_r² = d/dt ‖w_r‖² =
+def check_balance(ledger, run: FlowRun, tol=1e-4, expect="hold", seeds=None):
+    """[D] an identity of gradient flow: a_r² − ‖w_r‖² is conserved (d/dt a_r² = d/dt ‖w_r‖² =
     −(2/√m) a_r Σ_i (u_i − y_i) σ(w_rᵀx_i)): max over r and recorded t of its drift ≤ ``tol``
-    (the integration error of RK4; a finite GD step breaks it)."""
-    return ledger.check(claim, lhs=run.balance, rel="<=", rhs=tol,
-                        statement=r"a_r(t)^2-\|w_r(t)\|_2^2=a_r(0)^2-\|w_r(0)\|_2^2",
-                        source="conservation law of gradient flow (our derivation)", provenance="derived",
-                        hypothesis_met=hypothesis_met, expect=expect, seeds=seeds,
-                        note=f"max over r and recorded t of the drift; tolerance {tol}")
+    (the integration error of RK4). ``expect="violation"``: the counterexample
+    ``du2019.thm3.3.balance_gd`` — a finite GD step (the flow hypothesis dropped) breaks it."""
+    kw = dict(lhs=run.balance, rel="<=", rhs=tol,
+              statement=r"a_r(t)^2-\|w_r(t)\|_2^2=a_r(0)^2-\|w_r(0)\|_2^2",
+              source="conservation law of gradient flow (our derivation)", provenance="derived",
+              seeds=seeds, note=f"max over r and recorded t of the drift; tolerance {tol}")
+    if _must_fail(expect):
+        return ledger.check("du2019.thm3.3.balance_gd", kind="counterexample",
+                            hypothesis_met=False, **kw)
+    return ledger.check("du2019.thm3.3.balance", kind="identity", hypothesis_met=None, **kw)
 
 
 def joint_drift_bounds(run: FlowRun) -> tuple[np.ndarray, np.ndarray]:
@@ -709,76 +831,100 @@ def joint_drift_bounds(run: FlowRun) -> tuple[np.ndarray, np.ndarray]:
     return base * run.max_w, base * run.max_a
 
 
-def check_joint_drift(ledger, run: FlowRun, prefix="du2019.thm3.3", factor: float = 1.0, expect="hold",
-                      seeds=None):
-    """[D] the drift bounds of :func:`joint_drift_bounds` (``factor`` < 1 tightens them)."""
+def check_joint_drift(ledger, run: FlowRun, factor: float = 1.0, seeds=None):
+    """[D] the drift bounds of :func:`joint_drift_bounds` (steps of Theorem 3.3; ``factor`` < 1
+    tightens them). Hypothesis (computed): the decay e^{−λ0 t} held on the recorded grid."""
     Ra, Rw = joint_drift_bounds(run)
     hyp = bool(np.all(run.resid2 <= np.exp(-run.lam0 * run.t) * run.resid2[0] * (1 + 1e-9)))
-    return (ledger.check(prefix + ".a_drift", lhs=run.dist_a, rel="<=", rhs=factor * Ra,
-                         statement=r"|a_r(t)-a_r(0)|\le\frac{2\sqrt n\,\sup_s\|w_r(s)\|\,\|y-u(0)\|}{\sqrt m\lambda_0}",
-                         source=f"{SOURCE}, App. A.1 (Lemma A.6-type bound; constants our derivation)",
-                         provenance="derived", hypothesis_met=hyp, expect=expect, seeds=seeds),
-            ledger.check(prefix + ".w_drift", lhs=run.dist_w, rel="<=", rhs=factor * Rw,
-                         statement=r"\|w_r(t)-w_r(0)\|\le\frac{2\sqrt n\,\sup_s|a_r(s)|\,\|y-u(0)\|}{\sqrt m\lambda_0}",
-                         source=f"{SOURCE}, App. A.1 (Lemma A.6-type bound; constants our derivation)",
-                         provenance="derived", hypothesis_met=hyp, expect=expect, seeds=seeds))
+    src = f"{SOURCE}, App. A.1 (Lemma A.6-type bound; constants our derivation)"
+    kw = dict(kind="step", rel="<=", source=src, provenance="derived", hypothesis_met=hyp,
+              seeds=seeds, control=CONTROL["thm3.3"], depends_on=["du2019.thm3.3.balance"])
+    return (ledger.check("du2019.thm3.3.a_drift", lhs=run.dist_a, rhs=factor * Ra,
+                         statement=r"|a_r(t)-a_r(0)|\le\frac{2\sqrt n\,\sup_s\|w_r(s)\|\,"
+                                   r"\|y-u(0)\|}{\sqrt m\lambda_0}", **kw),
+            ledger.check("du2019.thm3.3.w_drift", lhs=run.dist_w, rhs=factor * Rw,
+                         statement=r"\|w_r(t)-w_r(0)\|\le\frac{2\sqrt n\,\sup_s|a_r(s)|\,"
+                                   r"\|y-u(0)\|}{\sqrt m\lambda_0}", **kw))
 
 
-def check_lemma34(ledger, run: FlowRun, delta: float, c: float = C_LEMMA32, prefix="du2019.lemma3.4",
+def check_lemma34(ledger, run: FlowRun, delta: float, c: float = C_LEMMA32,
                   expect_hypothesis="violation", seeds=None):
-    """Lemma 3.4 on a flow: its conclusion λ_min(H(t)) ≥ λ0/2 at every recorded t (hypothesis
-    met iff R' < R), and its hypothesis R' < R itself, recorded as an expected violation by default
-    (R' < R needs m ≥ :func:`m_R_prime_below_R`, ~10¹² at the book's sizes)."""
+    """Lemma 3.4 on a flow: its conclusion λ_min(H(t)) ≥ λ0/2 at every recorded t (a step of
+    Theorem 3.2; hypothesis met iff R' < R, computed), and its hypothesis R' < R itself —
+    recorded as a counterexample by default (the run drops it: R' < R needs
+    m ≥ :func:`m_R_prime_below_R`, ~10¹² at the book's sizes); ``expect_hypothesis="hold"``
+    records it as an assumption of the run."""
     R = R_lemma32(run.n, run.lam0, delta, c)
     Rp = R_prime_flow(run.n, run.m, run.resid0, run.lam0)
     m_star = m_R_prime_below_R(run.n, run.resid0, run.lam0, delta, c)
     src = f"{SOURCE}, Lemma 3.4"
-    return (ledger.check(prefix + ".lambda_min", lhs=run.lam_min_H, rel=">=", rhs=run.lam0 / 2,
+    bad = _must_fail(expect_hypothesis)
+    return (ledger.check("du2019.lemma3.4.lambda_min", kind="step", lhs=run.lam_min_H, rel=">=",
+                         rhs=run.lam0 / 2,
                          statement=r"\lambda_{\min}(H(t))\ge\lambda_0/2\ \ \forall t", source=src,
-                         provenance="paper", hypothesis_met=Rp < R, seeds=seeds),
-            ledger.check(prefix + ".hypothesis", lhs=Rp, rel="<", rhs=R, statement=r"R'<R",
+                         provenance="paper", hypothesis_met=bool(Rp < R), seeds=seeds,
+                         control=CONTROL["lemma3.4"],
+                         depends_on=["du2019.lemma3.2", "du2019.lemma3.3.radius",
+                                     "du2019-lemma-3-4"]),
+            ledger.check("du2019.lemma3.4.hypothesis",
+                         kind="counterexample" if bad else "assumption", lhs=Rp, rel="<",
+                         rhs=R, statement=r"R'<R\ \ \text{(Lemma 3.4's hypothesis)}",
                          source=f"{src} (hypothesis; c = sqrt(2 pi)/16 ours)", provenance="paper",
-                         hypothesis_met=None, expect=expect_hypothesis, seeds=seeds,
+                         hypothesis_met=None, seeds=seeds,
+                         control=None if bad else CONTROL["lemma3.4"],
                          note=f"m = {run.m}; R' < R first at m = {m_star:.3g} for this residual"))
 
 
-def check_thm32(ledger, runs, delta: float, hypothesis_met: bool, claim="du2019.thm3.2",
-                rate_factor: float = 1.0, expect="hold", seeds=None, note=""):
-    """Theorem 3.2 as a probability: the fraction of seeds (flows) on which
-    ‖y − u(t)‖² ≤ exp(−λ0 t)‖y − u(0)‖² fails at some recorded t, binomial test against δ
-    (``rate_factor`` > 1 makes the bound false)."""
-    fails = sum(not np.all(r.resid2 <= np.exp(-rate_factor * r.lam0 * r.t) * r.resid2[0] * (1 + 1e-9))
-                for r in runs)
-    return ledger.check_probability(claim, failures=int(fails), trials=len(runs), delta=delta,
-                                    statement=r"P\big(\|y-u(t)\|_2^2\le e^{-\lambda_0t}\|y-u(0)\|_2^2\ \forall t\big)\ge1-\delta",
-                                    source=f"{SOURCE}, Theorem 3.2", provenance="paper",
-                                    hypothesis_met=hypothesis_met, expect=expect, seeds=seeds, note=note)
+def check_thm32(ledger, runs, delta: float, rate_factor: float = 1.0, seeds=None, note=""):
+    """Theorem 3.2 as a probability: the seeds (flows) on which ‖y − u(t)‖² ≤ exp(−λ0 t)‖y −
+    u(0)‖² fails at some recorded t, Clopper–Pearson bound against δ (``rate_factor`` > 1
+    makes the bound false). Hypothesis (computed): R' < R on every run."""
+    fails = sum(not np.all(r.resid2 <= np.exp(-rate_factor * r.lam0 * r.t) * r.resid2[0]
+                           * (1 + 1e-9)) for r in runs)
+    return ledger.check_probability(
+        "du2019.thm3.2", kind="conclusion", failures=int(fails), trials=len(runs), delta=delta,
+        statement=r"P\big(\|y-u(t)\|_2^2\le e^{-\lambda_0t}\|y-u(0)\|_2^2\ \forall t\big)"
+                  r"\ge1-\delta",
+        source=f"{SOURCE}, Theorem 3.2", provenance="paper",
+        hypothesis_met=all(thm32_hypothesis(r, delta) for r in runs), seeds=seeds, note=note,
+        control=CONTROL["thm3.2"],
+        depends_on=["du2019.lemma3.3", "du2019.lemma3.3.radius", "du2019.lemma3.4.lambda_min",
+                    "du2019.lemma3.4.hypothesis", "du2019.lemma3.1", "du2019.lemma3.2",
+                    "du2019.assumption.data", "du2019-thm-3-2"])
 
 
-def check_closest_pair(ledger, datasets, claim="du2019.thm3.1.closest_pair", factor: float = 1.0,
-                       expect="hold"):
-    """[D] λ0 ≤ :func:`closest_pair_bound` on each data set (``factor`` < 1 makes it false)."""
+def check_closest_pair(ledger, datasets, factor: float = 1.0):
+    """[D] an identity (Cauchy interlacing): λ0 ≤ :func:`closest_pair_bound` on each data set
+    (``factor`` < 1 makes it false)."""
     lam = [kernels.lambda_min(kernels.h_infinity(Xi)) for Xi in datasets]
     bound = [factor * closest_pair_bound(Xi) for Xi in datasets]
-    return ledger.check(claim, lhs=lam, rel="<=", rhs=bound,
-                        statement=r"\lambda_0\le\lambda_{\min}\begin{pmatrix}H^\infty_{ii}&H^\infty_{ij}\\H^\infty_{ij}&H^\infty_{jj}\end{pmatrix}\ \text{(closest pair)}",
-                        source="Cauchy interlacing on Du et al.'s H-infinity", provenance="derived",
-                        hypothesis_met=None, expect=expect)
+    return ledger.check("du2019.thm3.1.closest_pair", kind="identity", lhs=lam, rel="<=",
+                        rhs=bound,
+                        statement=r"\lambda_0\le\lambda_{\min}\begin{pmatrix}H^\infty_{ii}&"
+                                  r"H^\infty_{ij}\\H^\infty_{ij}&H^\infty_{jj}\end{pmatrix}"
+                                  r"\ \text{(closest pair)}",
+                        source="Cauchy interlacing on Du et al.'s H-infinity",
+                        provenance="derived", hypothesis_met=None)
 
 
-def check_antipodal_spectrum(ledger, datasets, ks, claim="du2019.antipodal.spectrum", expect="hold"):
-    """[D] :func:`antipodal_spectrum` equals the spectrum of H∞ for inputs [X_k; −X_k]."""
+def check_antipodal_spectrum(ledger, datasets, ks):
+    """[D] an identity (block structure): :func:`antipodal_spectrum` equals the spectrum of H∞ for
+    inputs [X_k; −X_k]."""
     for Xa, k in zip(datasets, ks):
         A = to_numpy(Xa)
         if A.shape[0] != 2 * k or not np.array_equal(A[k:], -A[:k]):
             raise AssumptionError("inputs are k antipodal pairs [X_k; -X_k]",
-                                  f"got {A.shape[0]} rows for k = {k}, or rows k.. are not -(rows ..k)")
-    err = [float(np.abs(antipodal_spectrum(to_numpy(Xa)[:k]) - kernels.eigenvalues(kernels.h_infinity(Xa))).max())
+                                  f"got {A.shape[0]} rows for k = {k}, or rows k.. are not "
+                                  "-(rows ..k)")
+    err = [float(np.abs(antipodal_spectrum(to_numpy(Xa)[:k])
+                        - kernels.eigenvalues(kernels.h_infinity(Xa))).max())
            for Xa, k in zip(datasets, ks)]
-    return ledger.check(claim, lhs=err, rel="<=", rhs=1e-12,
-                        statement=r"\mathrm{spec}\,H^\infty([X_k;-X_k])=\mathrm{spec}(A+B)\cup\mathrm{spec}(\tfrac12X_kX_k^\top)",
-                        source="block structure of H-infinity for antipodal pairs", provenance="derived",
-                        hypothesis_met=None, expect=expect)
+    return ledger.check("du2019.antipodal.spectrum", kind="identity", lhs=err, rel="<=",
+                        rhs=1e-12,
+                        statement=r"\mathrm{spec}\,H^\infty([X_k;-X_k])=\mathrm{spec}(A+B)"
+                                  r"\cup\mathrm{spec}(\tfrac12X_kX_k^\top)",
+                        source="block structure of H-infinity for antipodal pairs",
+                        provenance="derived", hypothesis_met=None)
 
 
 def fitted_decay_rate(run: FlowRun, start_fraction: float = 0.5) -> float:
@@ -788,13 +934,38 @@ def fitted_decay_rate(run: FlowRun, start_fraction: float = 0.5) -> float:
     return float(-np.polyfit(run.t[late], np.log(run.resid2[late]), 1)[0])
 
 
-def check_rate(ledger, run: FlowRun, claim="du2019.thm3.2.rate", factor: float = 1.0, hypothesis_met=False,
-               expect="hold", seeds=None):
-    """Catalog Du-8's check: the fitted late-time decay rate of ‖y − u(t)‖² is at least λ0
-    (``factor`` > 1 demands a faster rate, for negative controls)."""
+def check_rate(ledger, run: FlowRun, delta: float = 0.1, factor: float = 1.0, seeds=None):
+    """Catalog Du-8, a scaling claim: the fitted late-time decay rate of ‖y − u(t)‖² is at least
+    λ0 (``factor`` > 1 demands a faster rate, for negative controls). Hypothesis (computed):
+    :func:`thm32_hypothesis`."""
     rate = fitted_decay_rate(run)
-    return ledger.check(claim, lhs=rate, rel=">=", rhs=factor * run.lam0,
-                        statement=r"-\tfrac{d}{dt}\log\|y-u(t)\|_2^2\ \text{(fitted, late half)}\ \ge\lambda_0",
+    return ledger.check("du2019.thm3.2.rate", kind="scaling", lhs=rate, rel=">=",
+                        rhs=factor * run.lam0,
+                        statement=r"-\tfrac{d}{dt}\log\|y-u(t)\|_2^2\ \text{(fitted, late half)}"
+                                  r"\ \ge\lambda_0",
                         source=f"{SOURCE}, Theorem 3.2 (rate)", provenance="paper",
-                        hypothesis_met=hypothesis_met, expect=expect, seeds=seeds,
-                        note=f"fitted rate {rate:.4f}; 2 min_t lambda_min(H(t)) = {2 * run.lam_min_H.min():.4f}")
+                        hypothesis_met=thm32_hypothesis(run, delta), seeds=seeds,
+                        control=CONTROL["rate"], depends_on=["du2019.thm3.2"],
+                        note=f"fitted rate {rate:.4f}; 2 min_t lambda_min(H(t)) = "
+                             f"{2 * run.lam_min_H.min():.4f}")
+
+
+
+
+# ------------------------------------------------------------------------------------------
+# page summaries
+# ------------------------------------------------------------------------------------------
+def glue_kind_counts(ledger, prefix: str) -> dict:
+    """Glue (myst-nb) the number of this page's claims of each kind as ``<prefix>_<kind>`` and
+    the number of tests of the theorems (steps, conclusions, scalings, reproductions) with the
+    hypothesis met / not met as ``<prefix>_tests_met`` / ``<prefix>_tests_beyond``."""
+    from myst_nb import glue
+
+    from .ledger import KINDS, TESTS
+    counts = {k: sum(1 for r in ledger.records if r.kind == k) for k in KINDS}
+    tests = [r for r in ledger.records if r.kind in TESTS]
+    counts["tests_met"] = sum(1 for r in tests if r.hypothesis_met is not False)
+    counts["tests_beyond"] = sum(1 for r in tests if r.hypothesis_met is False)
+    for key, value in counts.items():
+        glue(f"{prefix}_{key}", value, display=False)
+    return counts

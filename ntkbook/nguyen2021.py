@@ -1,6 +1,12 @@
 """Nguyen 2021, Theorem 2.2 — the quantities (6)–(10) at a point θ0, exactly as printed, and the
 checks of its proof: the starting point (2)–(3), Lemma 2.1, the per-iteration trace of the proof
 and the corrected condition (9) (book/nguyen2021/01–04, 08).
+
+Every ``check_*`` function records claims with literal ids, a kind (:class:`ntkbook.ledger.Kind`)
+and, for the falsifiable kinds, the negative control in ``tests/test_nguyen2021_a.py`` that makes
+the same function report a violation. Where a compared difference is of the order of float64
+rounding, the checks pass the run's numerical resolution (``resolution=``, float64 eps times the
+magnitudes involved), so such comparisons are recorded *unresolved*, never *holds*.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import torch
 
 from .errors import AssumptionError
 from .kernels import empirical_ntk, lambda_min, sigma_min, spectral_norm
+from .ledger import FALSIFIABLE
 from .models import DeepReLU
 
 
@@ -136,19 +143,27 @@ def eq3_quantities(model: DeepReLU, params: dict, X, Y) -> dict:
             "lam_min_FFt": sigma_min(F) ** 2, "lam_min_FtF": lambda_min((F.T @ F).cpu().numpy())}
 
 
-def check_eq3(ledger, tag: str, model, params, X, Y, factor: float = 1.0, expect: str = "hold"):
-    """Record `nguyen2021.eq2.pl.<tag>` (‖∇Φ‖² ≥ 2λ_min(K)Φ) and `nguyen2021.eq3.<tag>`
-    (λ_min(K) ≥ λ_min(F_{L−1}F_{L−1}ᵀ)); ``factor`` > 1 multiplies both right-hand sides
-    (a tightened constant: negative control)."""
+CONTROL_A = "tests/test_nguyen2021_a.py::"
+
+
+def check_eq3(ledger, case: str, model, params, X, Y, factor: float = 1.0):
+    """Record ``nguyen2021.eq2.pl`` (‖∇Φ‖² ≥ 2λ_min(K)Φ) and ``nguyen2021.eq3``
+    (λ_min(K) ≥ λ_min(F_{L−1}F_{L−1}ᵀ)) for the configuration ``case``. Both hold by construction
+    (∇Φ = Jᵀr with K = JJᵀ; K is a sum of positive semidefinite blocks one of which is
+    I ⊗ F_{L−1}F_{L−1}ᵀ): kind identity. ``factor`` > 1 multiplies both right-hand sides (the
+    test that the check can fail)."""
     q = eq3_quantities(model, params, X, Y)
-    r1 = ledger.check(f"nguyen2021.eq2.pl.{tag}", lhs=q["grad_sq"], rel=">=", rhs=factor * 2 * q["lam_min_K"] * q["phi"],
+    note = f"factor {factor}" if factor != 1 else ""
+    r1 = ledger.check("nguyen2021.eq2.pl", kind="identity", case=case, lhs=q["grad_sq"], rel=">=",
+                      rhs=factor * 2 * q["lam_min_K"] * q["phi"],
                       statement=r"\|\nabla\Phi(\theta)\|_2^2\ge 2\lambda_{\min}(K(\theta))\Phi(\theta)",
-                      source=f"{SOURCE}, Sec. 1", provenance="paper", hypothesis_met=None, expect=expect,
-                      rtol=1e-10, note=f"factor {factor}" if factor != 1 else "")
-    r2 = ledger.check(f"nguyen2021.eq3.{tag}", lhs=q["lam_min_K"], rel=">=", rhs=factor * q["lam_min_FFt"],
+                      source=f"{SOURCE}, Sec. 1", provenance="paper", hypothesis_met=None,
+                      rtol=1e-10, note=note)
+    r2 = ledger.check("nguyen2021.eq3", kind="identity", case=case, lhs=q["lam_min_K"], rel=">=",
+                      rhs=factor * q["lam_min_FFt"],
                       statement=r"\lambda_{\min}(K)\ge\lambda_{\min}(F_{L-1}F_{L-1}^\top)",
-                      source=f"{SOURCE}, eq. (3)", provenance="paper", hypothesis_met=None, expect=expect,
-                      rtol=1e-10, note=f"factor {factor}" if factor != 1 else "")
+                      source=f"{SOURCE}, eq. (3)", provenance="paper", hypothesis_met=None,
+                      rtol=1e-10, note=note)
     return q, r1, r2
 
 
@@ -200,15 +215,41 @@ def random_pair(model: DeepReLU, seed: int, scale_a: float = 1.0, scale_b: float
     return pa, pb
 
 
-def check_lemma21(ledger, claim_id: str, lhs, rhs, eq: str, hypothesis_met=None, expect: str = "hold",
-                  factor: float = 1.0, note: str = ""):
-    """Record eq. (4) or (5) of Lemma 2.1 (arrays over pairs × layers): lhs ≤ factor·rhs
-    (``factor`` < 1 tightens the bound: negative control)."""
+LEMMA21_IDS = {"4": "nguyen2021.eq4", "5": "nguyen2021.eq5"}
+
+
+def check_lemma21(ledger, eq: str, lhs, rhs, *, case=None, factor: float = 1.0, note: str = ""):
+    """Record eq. (4) or (5) of Lemma 2.1 (arrays over pairs × layers): lhs ≤ factor·rhs, as
+    ``nguyen2021.eq4`` / ``nguyen2021.eq5`` (kind step: the proof of Theorem 2.2 uses both).
+    Unconditional ((5) with λ̄_p = max(‖W_p^a‖₂, ‖W_p^b‖₂), which :func:`lemma21_eq5` enforces),
+    so hypothesis_met is None. ``factor`` < 1 tightens the bound (the negative control)."""
     stmt = {"4": r"\|\nabla_{W_l}\Phi\|_F\le\|X\|_F\prod_{p\ne l}\|W_p\|_2\|F_L-Y\|_F",
-            "5": r"\|F_l(\theta_a)-F_l(\theta_b)\|_F\le\|X\|_F\bar\lambda_{1\to l}\sum_{p\le l}\bar\lambda_p^{-1}\|W^a_p-W^b_p\|_2"}[eq]
-    return ledger.check(claim_id, lhs=np.ravel(lhs), rel="<=", rhs=factor * np.ravel(rhs), statement=stmt,
-                        source=f"{SOURCE}, Lemma 2.1, eq. ({eq})", provenance="paper", hypothesis_met=hypothesis_met,
-                        expect=expect, rtol=1e-10, note=note)
+            "5": r"\|F_l(\theta_a)-F_l(\theta_b)\|_F\le\|X\|_F\bar\lambda_{1\to l}"
+                 r"\sum_{p\le l}\bar\lambda_p^{-1}\|W^a_p-W^b_p\|_2"}[eq]
+    return ledger.check(LEMMA21_IDS[eq], kind="step", case=case, lhs=np.ravel(lhs), rel="<=",
+                        rhs=factor * np.ravel(rhs), statement=stmt,
+                        source=f"{SOURCE}, Lemma 2.1, eq. ({eq})", provenance="paper",
+                        hypothesis_met=None, rtol=1e-10, note=note,
+                        control=CONTROL_A + "test_lemma21_holds_and_tightened_bound_fails",
+                        depends_on=["nguyen2021-lemma-2-1"])
+
+
+def check_lemma21_search(ledger, max_examples: int = 60, factor: float = 1.0, seed: int = 0,
+                         report: dict | None = None, case=None):
+    """Run :func:`hypothesis_search_lemma21` and record ``nguyen2021.eq4_eq5.search``: the worst
+    ratio LHS/(factor·RHS) over the examples is ≤ 1 (kind step). Where the search reaches the
+    equality cases of (4)–(5) the worst ratio is 1 to rounding and the record is *unresolved*
+    (the constants are tight). Returns (record, worst, number of examples, counterexample)."""
+    worst, n, example = hypothesis_search_lemma21(max_examples=max_examples, factor=factor,
+                                                  seed=seed, report=report)
+    rec = ledger.check("nguyen2021.eq4_eq5.search", kind="step", case=case, lhs=worst, rel="<=",
+                       rhs=1.0, rtol=1e-10,
+                       statement=r"\max_{\text{examples}}\ \text{LHS}/\text{RHS of (4), (5)}\le1",
+                       source=f"{SOURCE}, Lemma 2.1 (hypothesis search)", provenance="paper",
+                       hypothesis_met=None, note=f"{n} examples, derandomized, factor {factor}",
+                       control=CONTROL_A + "test_hypothesis_search_finds_no_violation_but_finds_one_when_tightened",
+                       depends_on=["nguyen2021-lemma-2-1"])
+    return rec, worst, n, example
 
 
 def hypothesis_search_lemma21(max_examples: int = 60, factor: float = 1.0, seed: int = 0, report: dict | None = None):
@@ -216,7 +257,8 @@ def hypothesis_search_lemma21(max_examples: int = 60, factor: float = 1.0, seed:
     draws depth, widths, weight scales, perturbation size, data and labels; returns
     (worst ratio LHS/(factor·RHS) seen, number of examples, counterexample description or None);
     ``report`` (a dict), if given, receives the example with the worst ratio."""
-    from hypothesis import HealthCheck, given, settings, strategies as st
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
     worst = {"ratio": 0.0, "n": 0, "example": None}
 
     @settings(max_examples=max_examples, derandomize=True, database=None, deadline=None,
@@ -342,6 +384,9 @@ def beta_scaled_init(model: DeepReLU, seed: int, X, Y, C: float = 1.0, margin: f
 
 
 # --- The proof of Theorem 2.2 along a GD run ----------------------------------------------------
+EPS = float(np.finfo(np.float64).eps)
+
+
 @dataclass
 class ProofTrace:
     """Every quantity of the proof of Thm 2.2 at every iteration k = 0..K (arrays indexed by k;
@@ -350,6 +395,8 @@ class ProofTrace:
     eta: float
     phi: np.ndarray            # Φ(θ_k)
     W_norm: np.ndarray         # ‖W_l^k‖₂
+    W_fro: np.ndarray          # ‖W_l^k‖_F
+    F_fro: np.ndarray          # ‖F_{L−1}^k‖_F
     sigma: np.ndarray          # σ_min(F_{L−1}^k)
     drift: np.ndarray          # ‖W_l^k − W_l^0‖_F
     drift_spec: np.ndarray     # ‖W_l^k − W_l^0‖₂
@@ -372,13 +419,8 @@ class ProofTrace:
     termC_bound: np.ndarray    # −η α0²/4 ‖F_L^k − Y‖_F²
     q1: float
     q2: float
+    widths: tuple = ()
     diverged: bool = False
-    scales: dict = None        # magnitudes whose float64 rounding bounds the error of a difference
-
-    def resolution(self, name: str) -> float:
-        """Absolute float64 resolution 100·eps·scale of a difference of quantities of size ``scale``
-        (a drift of 1e-14 of a weight of size 1e3 cannot be resolved)."""
-        return 100 * np.finfo(np.float64).eps * float(self.scales.get(name, 0.0)) if self.scales else 0.0
 
     @property
     def steps(self) -> int:
@@ -389,21 +431,79 @@ class ProofTrace:
         """The rate of (11): 1 − η α0²/8."""
         return 1.0 - self.eta * self.t.alpha0 ** 2 / 8
 
+    @property
+    def hypothesis_met(self) -> bool:
+        """Theorem 2.2's hypotheses at θ0 with (9) as the proof needs it: n_{L−1} ≥ N, (7), (8),
+        (9) as printed, (9*) (:func:`cond9_needed`) and η < (10)."""
+        return bool(hypothesis_met_corrected(self.t) and self.eta < self.t.eta_bound)
+
     def bound11(self) -> np.ndarray:
-        return self.phi[0] * self.rho ** np.arange(self.phi.size)
+        """Φ(θ0)(1 − ηα0²/8)^k, without rounding 1 − ηα0²/8 to 1."""
+        r = self.eta * self.t.alpha0 ** 2 / 8
+        return self.phi[0] * np.exp(np.arange(self.phi.size) * np.log1p(-min(r, 1 - 1e-16)))
 
     def chain(self) -> dict:
         """Factors of the final chain (N-11), per step: the actual ratio Φ_{k+1}/Φ_k, the printed
         first line 1 − ηα0²/4 + η²q1² + ηq2, the literal expansion 1 − ηα0²/2 + η²q1² + 2ηq2, the
-        printed second line 1 − η(α0²/4 − 2q2) and the target 1 − ηα0²/8."""
+        printed second line 1 − η(α0²/4 − 2q2) and the target 1 − ηα0²/8 (the constant factors
+        are scalars: they do not depend on k)."""
         e, a2 = self.eta, self.t.alpha0 ** 2
-        n = self.phi.size - 1
-        c = lambda v: np.full(n, float(v))  # noqa: E731
         return {"actual": self.phi[1:] / self.phi[:-1],
-                "printed": c(1 - e * a2 / 4 + e ** 2 * self.q1 ** 2 + e * self.q2),
-                "literal": c(1 - e * a2 / 2 + e ** 2 * self.q1 ** 2 + 2 * e * self.q2),
-                "second": c(1 - e * (a2 / 4 - 2 * self.q2)),
-                "target": c(1 - e * a2 / 8)}
+                "printed": float(1 - e * a2 / 4 + e ** 2 * self.q1 ** 2 + e * self.q2),
+                "literal": float(1 - e * a2 / 2 + e ** 2 * self.q1 ** 2 + 2 * e * self.q2),
+                "second": float(1 - e * (a2 / 4 - 2 * self.q2)),
+                "target": float(1 - e * a2 / 8)}
+
+    def resolutions(self) -> dict:
+        """The numerical resolution (absolute, float64) of each compared quantity, per iteration:
+        eps times the magnitudes involved.
+
+        * ``W`` (K+1, L): a weight drift ‖W_l^k − W_l^0‖: k updates each rounded to eps‖W_l‖_F
+          (an update below the rounding of W_l is lost — it accumulates linearly in k);
+        * ``F`` (K+1,): ‖F_{L−1}^k − F_{L−1}^0‖: the weight rounding carried through (5), plus the
+          rounding of two forward passes, eps·(L−1)·√n_max·‖F_{L−1}‖_F each;
+        * ``FL`` (K+1,): F_L^k = F_{L−1}^kW_L^k (the matmul's rounding and the inputs' errors);
+        * ``loss`` (K+1,): Φ_k = ½‖F_L^k − Y‖²: ‖F_L^k − Y‖·FL plus eps·N·n_L·Φ_k;
+        * ``mm`` (K,): a product F_{L−1}W_L^{k+1} against Rᵀ: eps·√n_{L−1}·‖F_{L−1}^k‖_F‖W_L^{k+1}‖_F·e_k
+          (the identities with G = F_{L−1}^kW_L^{k+1} difference two such products).
+        """
+        L = self.t.L
+        k = np.arange(self.phi.size, dtype=np.float64)
+        n_max = max(self.widths) if self.widths else 1
+        n_last = self.t.n_last
+        Wmax = np.maximum.accumulate(self.W_fro, axis=0)
+        res_W = EPS * (k[:, None] + 2) * Wmax
+        lam = self.t.lam_bar
+        prop = self.t.norm_X * self.t.lam_prod(1, L - 1) * np.sum(res_W[:, :L - 1] / lam[:L - 1], axis=1)
+        fwd = EPS * (L - 1) * math.sqrt(n_max) * np.maximum.accumulate(self.F_fro)
+        res_F = prop + 2 * fwd
+        WL = self.W_fro[:, L - 1]
+        res_FL = (EPS * math.sqrt(n_last) * self.F_fro * WL + (prop + fwd) * self.W_norm[:, L - 1]
+                  + self.F_fro * res_W[:, L - 1])
+        e = np.sqrt(2 * self.phi)
+        N, nL = self.t.N, (self.widths[-1] if self.widths else 1)
+        res_loss = e * res_FL + EPS * N * nL * self.phi
+        K = self.phi.size - 1
+        mm = EPS * math.sqrt(n_last) * self.F_fro[:K] * WL[1:K + 1] * e[:K]
+        return {"W": res_W, "F": res_F, "FL": res_FL, "loss": res_loss, "mm": mm}
+
+
+def loss_resolution(model: DeepReLU, params: dict, X, Y, k: int) -> float:
+    """The float64 resolution of Φ(θ_k) after k GD steps — the ``loss`` entry of
+    :meth:`ProofTrace.resolutions` at one iterate (current norms in place of running maxima)."""
+    L = model.L
+    with torch.no_grad():
+        F = model.features(params, X)
+        e = float(torch.linalg.norm(F[L] - Y))
+        Ff = float(torch.linalg.norm(F[L - 1]))
+    Wf = np.array([float(torch.linalg.norm(params[f"W{l}"])) for l in range(1, L + 1)])
+    Ws = np.array([spectral_norm(params[f"W{l}"]) for l in range(1, L + 1)])
+    res_W = EPS * (k + 2) * Wf
+    nX = float(torch.linalg.norm(X))
+    prop = nX * float(np.prod(Ws[:L - 1])) * float(np.sum(res_W[:L - 1] / Ws[:L - 1]))
+    fwd = EPS * (L - 1) * math.sqrt(max(model.widths)) * Ff
+    res_FL = EPS * math.sqrt(model.widths[L - 1]) * Ff * Wf[L - 1] + (prop + fwd) * Ws[L - 1] + Ff * res_W[L - 1]
+    return float(e * res_FL + EPS * X.shape[0] * model.widths[-1] * 0.5 * e ** 2)
 
 
 def gd_step(model: DeepReLU, params: dict, X, Y, eta: float) -> tuple[dict, dict]:
@@ -436,10 +536,10 @@ def proof_trace(model: DeepReLU, params: dict, X, Y, C, eta: float, steps: int) 
     P0 = {k: v.detach().clone() for k, v in params.items()}
     with torch.no_grad():
         F0 = model.features(P0, X)
-    rec = {k: [] for k in ("phi", "W_norm", "sigma", "drift", "drift_spec", "grad_sum", "geom_bound",
-                           "F_drift", "F_drift_mid", "identity_lhs", "identity_rhs", "termA", "termA_mid",
-                           "termA_bound", "termB", "termB_mid", "termB_bound", "termC", "termC_formula",
-                           "termC_bound")}
+    rec = {k: [] for k in ("phi", "W_norm", "W_fro", "F_fro", "sigma", "drift", "drift_spec",
+                           "grad_sum", "geom_bound", "F_drift", "F_drift_mid", "identity_lhs",
+                           "identity_rhs", "termA", "termA_mid", "termA_bound", "termB", "termB_mid",
+                           "termB_bound", "termC", "termC_formula", "termC_bound")}
     p = P0
     gsum = np.zeros(L)
     geom = 0.0
@@ -451,6 +551,8 @@ def proof_trace(model: DeepReLU, params: dict, X, Y, C, eta: float, steps: int) 
         e = float(torch.linalg.norm(R))
         rec["phi"].append(0.5 * e ** 2)
         rec["W_norm"].append([spectral_norm(p[f"W{l}"]) for l in range(1, L + 1)])
+        rec["W_fro"].append([float(torch.linalg.norm(p[f"W{l}"])) for l in range(1, L + 1)])
+        rec["F_fro"].append(float(torch.linalg.norm(F[L - 1])))
         rec["sigma"].append(sigma_min(F[L - 1]))
         dW0 = [p[f"W{l}"] - P0[f"W{l}"] for l in range(1, L + 1)]
         rec["drift"].append([float(torch.linalg.norm(d)) for d in dW0])
@@ -481,78 +583,246 @@ def proof_trace(model: DeepReLU, params: dict, X, Y, C, eta: float, steps: int) 
             rec["termA_mid"].append(nX * P1L * float(np.sum(np.array(dWk) / lam)))
             rec["termA_bound"].append(eta * q1 * e)
             rec["termB"].append(tB)
-            rec["termB_mid"].append(float(torch.linalg.norm(Fn[L - 1] - F[L - 1])) * spectral_norm(p_new[f"W{L}"]) * e)
+            rec["termB_mid"].append(float(torch.linalg.norm(Fn[L - 1] - F[L - 1]))
+                                    * spectral_norm(p_new[f"W{L}"]) * e)
             rec["termB_bound"].append(eta * q2 * e ** 2)
             rec["termC"].append(tC)
             rec["termC_formula"].append(-eta * float((F[L - 1].T @ R).pow(2).sum()))
             rec["termC_bound"].append(-eta * t.alpha0 ** 2 / 4 * e ** 2)
         p, F = p_new, Fn
     arr = {k: np.asarray(v, dtype=np.float64) for k, v in rec.items()}
-    scales = {"W": float(np.max(arr["W_norm"])) * max(model.widths),
-              "F": float(torch.linalg.norm(F0[L - 1])) * max(model.widths) * L,
-              "FL": float(np.sqrt(np.max(arr["identity_lhs"], initial=2 * arr["phi"][0]))) * max(model.widths) * L}
-    scales["B"] = scales["F"] * float(np.max(arr["W_norm"][:, -1])) * float(np.sqrt(2 * np.max(arr["phi"])))
-    return ProofTrace(t=t, eta=float(eta), drift_bound=np.asarray(drift_bound), F_drift_bound=float(F_drift_bound),
-                      q1=q1, q2=q2, diverged=diverged, scales=scales, **arr)
+    return ProofTrace(t=t, eta=float(eta), drift_bound=np.asarray(drift_bound),
+                      F_drift_bound=float(F_drift_bound), q1=q1, q2=q2,
+                      widths=tuple(model.widths), diverged=diverged, **arr)
 
 
-def check_proof_trace(ledger, tag: str, tr: ProofTrace, hypothesis_met: bool, expect: str = "hold",
-                      only=None, note: str = "") -> dict:
-    """Record every step of the proof of Thm 2.2 along the run ``tr`` under ids
-    ``nguyen2021.<step>.<tag>``; ``only`` restricts to a subset of the step names below.
-    Steps (catalog N-5 … N-11): eq11, eq12.W_norm, eq12.sigma_min, drift.triangle, drift.eq4,
-    drift.geom_sum, drift.C (by (7)), drift.actual_C, eq13, F_drift.eq5, F_drift.bound, F_drift.eq8,
-    step.identity, step.termA.eq5, step.termA, step.termB.eq5, step.termB, step.termC.identity,
-    step.termC, chain.printed, chain.literal, chain.eq10, chain.eq9 (the step "by (9)")."""
+def rate_resolution(phi, bound, res):
+    """Resolution of the comparison Φ_k ≤ B_k = (1 − ηα0²/8)^kΦ_0 of (11): ``res`` (the loss's
+    rounding), widened at every k where the certified decrease Φ_0 − B_k is itself below ``res``
+    and Φ_k ≤ B_k. There the bound cannot be told from Φ_0, so the comparison would test only
+    Φ_k ≤ Φ_0, not the rate (11): such elements are recorded unresolved. A Φ_k above B_k by more
+    than ``res`` is still a violation."""
+    phi, bound, res = (np.asarray(a, dtype=np.float64) for a in (phi, bound, res))
+    res = np.broadcast_to(res, phi.shape)
+    blind = (phi[0] - bound <= res) & (phi <= bound)
+    return np.where(blind, res + (bound - phi), res)
+
+
+# the literal ids of the proof's steps, by name; ``kind`` and ``depends_on`` make the proof graph
+TRACE_STEPS = {
+    "eq11": ("nguyen2021.eq11", "conclusion",
+             ["nguyen2021.chain.printed", "nguyen2021.chain.eq10", "nguyen2021.chain.eq9",
+              "nguyen2021.eq12.sigma_min", "nguyen2021.eq12.W_norm"]),
+    "eq12.W_norm": ("nguyen2021.eq12.W_norm", "step", ["nguyen2021.eq13", "nguyen2021.drift.actual_C"]),
+    "eq12.sigma_min": ("nguyen2021.eq12.sigma_min", "step",
+                       ["nguyen2021.F_drift.eq5", "nguyen2021.F_drift.bound", "nguyen2021.F_drift.eq8"]),
+    "drift.triangle": ("nguyen2021.drift.triangle", "identity", []),
+    "drift.eq4": ("nguyen2021.drift.eq4", "step", ["nguyen2021.eq4", "nguyen2021.eq10"]),
+    "drift.geom_sum": ("nguyen2021.drift.geom_sum", "identity", []),
+    "drift.C": ("nguyen2021.drift.C", "assumption", ["nguyen2021.eq7"]),
+    "drift.actual_C": ("nguyen2021.drift.actual_C", "step",
+                       ["nguyen2021.drift.triangle", "nguyen2021.drift.eq4", "nguyen2021.drift.geom_sum",
+                        "nguyen2021.drift.C"]),
+    "eq13": ("nguyen2021.eq13", "identity", []),
+    "F_drift.eq5": ("nguyen2021.F_drift.eq5", "step", ["nguyen2021.eq5", "nguyen2021.eq12.W_norm"]),
+    "F_drift.bound": ("nguyen2021.F_drift.bound", "step",
+                      ["nguyen2021.drift.eq4", "nguyen2021.drift.geom_sum"]),
+    "F_drift.eq8": ("nguyen2021.F_drift.eq8", "assumption", ["nguyen2021.eq8"]),
+    "step.identity": ("nguyen2021.step.identity", "identity", []),
+    "step.termA.eq5": ("nguyen2021.step.termA.eq5", "step", ["nguyen2021.eq5", "nguyen2021.eq12.W_norm"]),
+    "step.termA": ("nguyen2021.step.termA", "step", ["nguyen2021.step.termA.eq5", "nguyen2021.eq4"]),
+    "step.termB.eq5": ("nguyen2021.step.termB.eq5", "identity", []),
+    "step.termB": ("nguyen2021.step.termB", "step",
+                   ["nguyen2021.step.termB.eq5", "nguyen2021.eq5", "nguyen2021.eq4", "nguyen2021.eq13"]),
+    "step.termC.identity": ("nguyen2021.step.termC.identity", "identity", []),
+    "step.termC": ("nguyen2021.step.termC", "step",
+                   ["nguyen2021.step.termC.identity", "nguyen2021.eq12.sigma_min"]),
+    "chain.printed": ("nguyen2021.chain.printed", "step",   # follows from the literal line under (9*)
+                      ["nguyen2021.chain.literal", "nguyen2021.chain.eq9",
+                       "nguyen2021.errata.chain_line1"]),
+    "chain.literal": ("nguyen2021.chain.literal", "step",
+                      ["nguyen2021.step.identity", "nguyen2021.step.termA", "nguyen2021.step.termB",
+                       "nguyen2021.step.termC"]),
+    "chain.eq10": ("nguyen2021.chain.eq10", "assumption", ["nguyen2021.eq10"]),
+    "chain.eq9": ("nguyen2021.chain.eq9", "assumption", ["nguyen2021.eq9.needed"]),
+}
+# the same steps observed where the hypotheses do not hold (a run outside Theorem 2.2)
+TRACE_BEYOND = {"eq11": "nguyen2021.eq11.beyond", "eq12.W_norm": "nguyen2021.eq12.W_norm.beyond",
+                "eq12.sigma_min": "nguyen2021.eq12.sigma_min.beyond"}
+# and where a hypothesis is dropped on purpose so that they must fail
+TRACE_COUNTER = {"eq11": "nguyen2021.eq11.counterexample",
+                 "eq12.W_norm": "nguyen2021.eq12.W_norm.counterexample"}
+TRACE_CONTROLS = {
+    "eq11": "test_step_size_beyond_stability_breaks_the_proof",
+    "eq12.W_norm": "test_step_size_beyond_stability_breaks_the_proof",
+    "eq12.sigma_min": "test_large_step_breaks_sigma_min_and_the_third_term",
+    "drift.eq4": "test_step_size_beyond_stability_breaks_the_proof",
+    "drift.C": "test_conditions_7_8_9_violated_break_their_steps",
+    "drift.actual_C": "test_step_size_beyond_stability_breaks_the_proof",
+    "F_drift.eq5": "test_tightened_constants_break_the_steps",
+    "F_drift.bound": "test_step_size_beyond_stability_breaks_the_proof",
+    "F_drift.eq8": "test_conditions_7_8_9_violated_break_their_steps",
+    "step.termA.eq5": "test_tightened_constants_break_the_steps",
+    "step.termA": "test_tightened_constants_break_the_steps",
+    "step.termB": "test_step_size_beyond_stability_breaks_the_proof",
+    "step.termC": "test_large_step_breaks_sigma_min_and_the_third_term",
+    "chain.printed": "test_tightened_constants_break_the_steps",
+    "chain.literal": "test_tightened_constants_break_the_steps",
+    "chain.eq10": "test_step_size_beyond_stability_breaks_the_proof",
+    "chain.eq9": "test_conditions_7_8_9_violated_break_their_steps",
+}
+
+
+def _tightened(name, rel, rhs, tighten, tr):
+    """The right-hand side of a step with its constant strengthened by ``tighten``."""
+    if name == "eq11":
+        r = tighten * tr.eta * tr.t.alpha0 ** 2 / 8
+        k = np.arange(1, tr.phi.size) if tr.phi.size > 1 else np.zeros(1)
+        return tr.phi[0] * np.exp(k * np.log1p(-min(r, 1 - 1e-16)))
+    if name in ("chain.printed", "chain.literal"):      # the decrease -ηα0²/4 (-ηα0²/2) x tighten
+        c = 4 if name == "chain.printed" else 2
+        return rhs - (tighten - 1) * tr.eta * tr.t.alpha0 ** 2 / c
+    if rel == ">=":
+        return rhs * tighten
+    return np.where(rhs >= 0, rhs / tighten, rhs * tighten)
+
+
+def check_proof_trace(ledger, case: str, tr: ProofTrace, *, variant: str | None = None,
+                      only=None, note: str = "", tighten: float = 1.0) -> dict:
+    """Record every step of the proof of Thm 2.2 along the run ``tr`` (catalog N-5 … N-11) under
+    the literal ids of :data:`TRACE_STEPS`, with the run as ``case``; ``only`` restricts to some
+    step names. ``hypothesis_met`` is computed (:attr:`ProofTrace.hypothesis_met`).
+
+    Kinds: the conclusion (11); the proof's steps (the invariants (12), the drift, F-drift and
+    term bounds, the chain's first line); identities, true by construction (the triangle
+    inequality, the geometric sum, Weyl (13), the decomposition with G, Cauchy–Schwarz, the third
+    term's formula); and the hypotheses in the form the proof uses them (assumptions, evaluated
+    once: (7) per layer, (8), η ≤ q2/q1², (9*) as 16q2 ≤ α0²).
+
+    ``variant="beyond"`` records (11) and (12) of a run outside the hypotheses under their own ids
+    (:data:`TRACE_BEYOND`), ``variant="counterexample"`` as claims that must fail
+    (:data:`TRACE_COUNTER`). Comparisons carry the run's resolution (:meth:`ProofTrace.resolutions`,
+    :func:`rate_resolution`): at rounding level they are *unresolved*.
+
+    ``tighten`` > 1 strengthens the constant of every step and of (11) by that factor (a bound
+    B ≥ 0 becomes B/tighten, a negative one B·tighten, a lower bound B·tighten, a contraction
+    factor's decrease ηα0²/4 (/2) is multiplied by tighten, the rate ηα0²/8 becomes tighten·ηα0²/8): the negative
+    control of steps that no broken hypothesis reaches."""
     t = tr.t
-    C = t.C
     S = f"{SOURCE}, proof of Thm 2.2"
     n = f"eta = {tr.eta:.4g}, {tr.steps} steps" + (f"; {note}" if note else "")
     a0 = t.alpha0
-    ch = tr.chain() if tr.phi.size > 1 else None
     K = len(tr.termA)
+    res = tr.resolutions()
+    hyp = tr.hypothesis_met
+    one = tr.phi.size > 1
+    b11 = tr.bound11()
+    res11 = rate_resolution(tr.phi, b11, res["loss"])
     items = {
-        "eq11": (tr.phi[1:] if tr.phi.size > 1 else tr.phi, "<=", tr.bound11()[1:] if tr.phi.size > 1 else tr.bound11(), r"\Phi(\theta_k)\le(1-\eta\alpha_0^2/8)^k\Phi(\theta_0)", f"{SOURCE}, Thm 2.2, eq. (11)"),
-        "eq12.W_norm": (tr.W_norm, "<=", np.broadcast_to(t.lam_bar, tr.W_norm.shape), r"\|W_l^r\|_2\le\bar\lambda_l", f"{S}, eq. (12)"),
-        "eq12.sigma_min": (tr.sigma, ">=", np.full(tr.sigma.shape, a0 / 2), r"\sigma_{\min}(F_{L-1}^r)\ge\alpha_0/2", f"{S}, eq. (12)"),
-        "drift.triangle": (tr.drift, "<=", tr.grad_sum, r"\|W_l^{k}-W_l^0\|_F\le\eta\sum_{s<k}\|\nabla_{W_l}\Phi(\theta_s)\|_F", f"{S}, drift (triangle)"),
-        "drift.eq4": (tr.grad_sum, "<=", tr.geom_bound, r"\eta\sum_s\|\nabla_{W_l}\Phi(\theta_s)\|_F\le\eta\|X\|_F\bar\lambda_{1\to L}\bar\lambda_l^{-1}\sum_s u^s\|F_L^0-Y\|_F", f"{S}, drift via (4) and (12)"),
-        "drift.geom_sum": (tr.geom_bound, "<=", np.broadcast_to(tr.drift_bound, tr.geom_bound.shape), r"\eta\sum_{s\le k}u^s\le16/\alpha_0^2", f"{S}, geometric sum"),
-        "drift.C": (tr.drift_bound, "<=", C, r"\frac{16}{\alpha_0^2}\|X\|_F\bar\lambda_{1\to L}\bar\lambda_l^{-1}\|F_L^0-Y\|_F\le C_l", f"{S}, by (7)"),
-        "drift.actual_C": (tr.drift, "<=", np.broadcast_to(C, tr.drift.shape), r"\|W_l^{k}-W_l^0\|_F\le C_l", f"{S}, drift"),
-        "eq13": (tr.W_norm, "<=", tr.W_norm[:1] + tr.drift, r"\|W_l^{k}\|_2\le\|W_l^0\|_2+\|W_l^k-W_l^0\|_F\ (\le\|W_l^0\|_2+C_l=\bar\lambda_l)", f"{S}, eq. (13) (Weyl)"),
-        "F_drift.eq5": (tr.F_drift, "<=", tr.F_drift_mid, r"\|F_{L-1}^{k}-F_{L-1}^0\|_F\le\|X\|_F\bar\lambda_{1\to L-1}\sum_{l<L}\bar\lambda_l^{-1}\|W_l^{k}-W_l^0\|_2", f"{S}, by (5)"),
-        "F_drift.bound": (tr.F_drift_mid, "<=", np.full(tr.F_drift_mid.shape, tr.F_drift_bound), r"\dots\le\frac{16}{\alpha_0^2}\|X\|_F^2\bar\lambda_{1\to L-1}\bar\lambda_{1\to L}\sum_{l<L}\bar\lambda_l^{-2}\sqrt{2\Phi(\theta_0)}", f"{S}, drift bound"),
-        "F_drift.eq8": (tr.F_drift_bound, "<=", a0 / 2, r"\frac{16}{\alpha_0^2}\|X\|_F^2\bar\lambda_{1\to L-1}\bar\lambda_{1\to L}Q_2\sqrt{2\Phi(\theta_0)}\le\alpha_0/2", f"{S}, by (8)"),
+        "eq11": (tr.phi[1:] if one else tr.phi, "<=", b11[1:] if one else b11,
+                 res11[1:] if one else res11,
+                 r"\Phi(\theta_k)\le(1-\eta\alpha_0^2/8)^k\Phi(\theta_0)", f"{SOURCE}, Thm 2.2, eq. (11)"),
+        "eq12.W_norm": (tr.W_norm, "<=", np.broadcast_to(t.lam_bar, tr.W_norm.shape), res["W"],
+                        r"\|W_l^r\|_2\le\bar\lambda_l", f"{S}, eq. (12)"),
+        "eq12.sigma_min": (tr.sigma, ">=", np.full(tr.sigma.shape, a0 / 2), res["F"],
+                           r"\sigma_{\min}(F_{L-1}^r)\ge\alpha_0/2", f"{S}, eq. (12)"),
+        "drift.triangle": (tr.drift, "<=", tr.grad_sum, res["W"],
+                           r"\|W_l^{k}-W_l^0\|_F\le\eta\sum_{s<k}\|\nabla_{W_l}\Phi(\theta_s)\|_F",
+                           f"{S}, drift (triangle)"),
+        "drift.eq4": (tr.grad_sum, "<=", tr.geom_bound, None,
+                      r"\eta\sum_s\|\nabla_{W_l}\Phi(\theta_s)\|_F\le\eta\|X\|_F\bar\lambda_{1\to L}"
+                      r"\bar\lambda_l^{-1}\sum_s u^s\|F_L^0-Y\|_F", f"{S}, drift via (4) and (12)"),
+        "drift.geom_sum": (tr.geom_bound, "<=", np.broadcast_to(tr.drift_bound, tr.geom_bound.shape),
+                           None, r"\eta\sum_{s\le k}u^s\le16/\alpha_0^2", f"{S}, geometric sum"),
+        "drift.C": (tr.drift_bound, "<=", t.C, None,
+                    r"\frac{16}{\alpha_0^2}\|X\|_F\bar\lambda_{1\to L}\bar\lambda_l^{-1}"
+                    r"\|F_L^0-Y\|_F\le C_l", f"{S}, by (7)"),
+        "drift.actual_C": (tr.drift, "<=", np.broadcast_to(t.C, tr.drift.shape), res["W"],
+                           r"\|W_l^{k}-W_l^0\|_F\le C_l", f"{S}, drift"),
+        "eq13": (tr.W_norm, "<=", tr.W_norm[:1] + tr.drift, res["W"],
+                 r"\|W_l^{k}\|_2\le\|W_l^0\|_2+\|W_l^k-W_l^0\|_F", f"{S}, eq. (13) (Weyl)"),
+        "F_drift.eq5": (tr.F_drift, "<=", tr.F_drift_mid, res["F"],
+                        r"\|F_{L-1}^{k}-F_{L-1}^0\|_F\le\|X\|_F\bar\lambda_{1\to L-1}\sum_{l<L}"
+                        r"\bar\lambda_l^{-1}\|W_l^{k}-W_l^0\|_2", f"{S}, by (5)"),
+        "F_drift.bound": (tr.F_drift_mid, "<=", np.full(tr.F_drift_mid.shape, tr.F_drift_bound),
+                          res["F"], r"\dots\le\frac{16}{\alpha_0^2}\|X\|_F^2\bar\lambda_{1\to L-1}"
+                          r"\bar\lambda_{1\to L}\sum_{l<L}\bar\lambda_l^{-2}\sqrt{2\Phi(\theta_0)}",
+                          f"{S}, drift bound"),
+        "F_drift.eq8": (tr.F_drift_bound, "<=", a0 / 2, None,
+                        r"\frac{16}{\alpha_0^2}\|X\|_F^2\bar\lambda_{1\to L-1}\bar\lambda_{1\to L}"
+                        r"Q_2\sqrt{2\Phi(\theta_0)}\le\alpha_0/2", f"{S}, by (8)"),
+        "chain.eq10": (tr.eta * tr.q1 ** 2, "<=", tr.q2, None,
+                       r"\eta q_1^2\le q_2\ (\Leftrightarrow 1-\eta\frac{\alpha_0^2}4+\eta^2q_1^2+\eta q_2"
+                       r"\le1-\eta(\frac{\alpha_0^2}4-2q_2))", f"{S}, final chain 'by (10)'"),
+        "chain.eq9": (16 * tr.q2, "<=", a0 ** 2, None,
+                      r"16q_2\le\alpha_0^2\ (\Leftrightarrow 1-\eta(\frac{\alpha_0^2}4-2q_2)\le"
+                      r"1-\eta\frac{\alpha_0^2}8)", f"{S}, final chain 'by (9)', i.e. (9*)"),
     }
     if K:
+        ch = tr.chain()
+        d_phi = (res["loss"][1:] + res["loss"][:-1]) / tr.phi[:-1]
+        e = np.sqrt(2 * tr.phi[:-1])
+        mm = res["mm"]
+        FLs = res["FL"][:-1] + res["FL"][1:]
+        dW = EPS * 2 * tr.W_fro[:-1]
+        res_mid = t.norm_X * t.lam_prod(1, t.L) * np.sum(dW / t.lam_bar, axis=1)
         items.update({
-            "step.identity": (tr.identity_lhs, "==", tr.identity_rhs, r"2\Phi(\theta_{k+1})=2\Phi(\theta_k)+\|F_L^{k+1}-F_L^k\|_F^2+2\mathrm{tr}(F_L^{k+1}-G)(F_L^k-Y)^\top+2\mathrm{tr}(G-F_L^k)(F_L^k-Y)^\top", f"{S}, decomposition with G = F_(L-1)^k W_L^(k+1)"),
-            "step.termA.eq5": (tr.termA, "<=", tr.termA_mid, r"\|F_L^{k+1}-F_L^k\|_F\le\|X\|_F\bar\lambda_{1\to L}\sum_l\bar\lambda_l^{-1}\|W_l^{k+1}-W_l^k\|_2", f"{S}, by (5)"),
-            "step.termA": (tr.termA_mid, "<=", tr.termA_bound, r"\dots\le\eta\|X\|_F^2\bar\lambda_{1\to L}^2Q_1\|F_L^k-Y\|_F", f"{S}, by (4)"),
-            "step.termB.eq5": (tr.termB, "<=", tr.termB_mid, r"\mathrm{tr}(F_L^{k+1}-G)(F_L^k-Y)^\top\le\|F_{L-1}^{k+1}-F_{L-1}^k\|_F\|W_L^{k+1}\|_2\|F_L^k-Y\|_F", f"{S}, Cauchy-Schwarz"),
-            "step.termB": (tr.termB_mid, "<=", tr.termB_bound, r"\dots\le\eta\|X\|_F^2\bar\lambda_{1\to L-1}^2\bar\lambda_L^2Q_2\|F_L^k-Y\|_F^2", f"{S}, by (5), (13)"),
-            "step.termC.identity": (tr.termC, "==", tr.termC_formula, r"\mathrm{tr}(G-F_L^k)(F_L^k-Y)^\top=-\eta\,\mathrm{tr}((F_{L-1}^k)^\top RR^\top F_{L-1}^k)", f"{S}, third term"),
-            "step.termC": (tr.termC, "<=", tr.termC_bound, r"\mathrm{tr}(G-F_L^k)(F_L^k-Y)^\top\le-\eta\frac{\alpha_0^2}4\|F_L^k-Y\|_F^2", f"{S}, third term"),
-            "chain.printed": (ch["actual"], "<=", ch["printed"], r"\Phi(\theta_{k+1})\le[1-\eta\alpha_0^2/4+\eta^2Q_1^2+\eta Q_2]\Phi(\theta_k)", f"{S}, final chain, line 1 as printed"),
-            "chain.literal": (ch["actual"], "<=", ch["literal"], r"\Phi(\theta_{k+1})\le[1-\eta\alpha_0^2/2+\eta^2Q_1^2+2\eta Q_2]\Phi(\theta_k)", f"{S}, line 1 expanded literally (our derivation)"),
-            "chain.eq10": (ch["printed"][:1], "<=", ch["second"][:1], r"1-\eta\alpha_0^2/4+\eta^2Q_1^2+\eta Q_2\le1-\eta(\alpha_0^2/4-2Q_2)", f"{S}, final chain 'by (10)'"),
-            "chain.eq9": (ch["second"][:1], "<=", ch["target"][:1], r"1-\eta(\alpha_0^2/4-2Q_2)\le1-\eta\alpha_0^2/8", f"{S}, final chain 'by (9)'"),
+            "step.identity": (tr.identity_lhs, "==", tr.identity_rhs,
+                              4 * e * (FLs + 2 * mm) + 4 * EPS * t.N * tr.widths[-1] * (tr.phi[:-1] + tr.phi[1:]),
+                              r"2\Phi(\theta_{k+1})=2\Phi(\theta_k)+\|F_L^{k+1}-F_L^k\|_F^2"
+                              r"+2\mathrm{tr}(F_L^{k+1}-G)(F_L^k-Y)^\top+2\mathrm{tr}(G-F_L^k)(F_L^k-Y)^\top",
+                              f"{S}, decomposition with G = F_(L-1)^k W_L^(k+1)"),
+            "step.termA.eq5": (tr.termA, "<=", tr.termA_mid, FLs + res_mid,
+                               r"\|F_L^{k+1}-F_L^k\|_F\le\|X\|_F\bar\lambda_{1\to L}\sum_l\bar\lambda_l^{-1}"
+                               r"\|W_l^{k+1}-W_l^k\|_2", f"{S}, by (5)"),
+            "step.termA": (tr.termA_mid, "<=", tr.termA_bound, res_mid,
+                           r"\dots\le\eta\|X\|_F^2\bar\lambda_{1\to L}^2Q_1\|F_L^k-Y\|_F", f"{S}, by (4)"),
+            "step.termB.eq5": (tr.termB, "<=", tr.termB_mid, 2 * mm,
+                               r"\mathrm{tr}(F_L^{k+1}-G)(F_L^k-Y)^\top\le\|F_{L-1}^{k+1}-F_{L-1}^k\|_F"
+                               r"\|W_L^{k+1}\|_2\|F_L^k-Y\|_F", f"{S}, Cauchy-Schwarz"),
+            "step.termB": (tr.termB_mid, "<=", tr.termB_bound,
+                           (res["F"][:-1] + res["F"][1:]) * tr.W_norm[1:, -1] * e,
+                           r"\dots\le\eta\|X\|_F^2\bar\lambda_{1\to L-1}^2\bar\lambda_L^2Q_2\|F_L^k-Y\|_F^2",
+                           f"{S}, by (5), (13)"),
+            "step.termC.identity": (tr.termC, "==", tr.termC_formula, 3 * mm,
+                                    r"\mathrm{tr}(G-F_L^k)(F_L^k-Y)^\top=-\eta\,\mathrm{tr}"
+                                    r"((F_{L-1}^k)^\top RR^\top F_{L-1}^k)", f"{S}, third term"),
+            "step.termC": (tr.termC, "<=", tr.termC_bound, 3 * mm,
+                           r"\mathrm{tr}(G-F_L^k)(F_L^k-Y)^\top\le-\eta\frac{\alpha_0^2}4\|F_L^k-Y\|_F^2",
+                           f"{S}, third term"),
+            "chain.printed": (ch["actual"], "<=", np.full(K, ch["printed"]), d_phi,
+                              r"\Phi(\theta_{k+1})\le[1-\eta\alpha_0^2/4+\eta^2Q_1^2+\eta Q_2]\Phi(\theta_k)",
+                              f"{S}, final chain, line 1 as printed"),
+            "chain.literal": (ch["actual"], "<=", np.full(K, ch["literal"]), d_phi,
+                              r"\Phi(\theta_{k+1})\le[1-\eta\alpha_0^2/2+\eta^2Q_1^2+2\eta Q_2]\Phi(\theta_k)",
+                              f"{S}, line 1 expanded literally (our derivation)"),
         })
-    prov = {"chain.literal": "derived"}
+    prov = {"chain.literal": "derived", "chain.eq9": "derived"}
+    ids = {"beyond": TRACE_BEYOND, "counterexample": TRACE_COUNTER}.get(variant)
+    if variant is not None and ids is None:
+        raise ValueError(f"variant must be None, 'beyond' or 'counterexample', got {variant!r}")
     out = {}
-    for name, (lhs, rel, rhs, stmt, src) in items.items():
+    for name, (lhs, rel, rhs, resolution, stmt, src) in items.items():
         if only is not None and name not in only:
             continue
-        rtol = 1e-9 if rel == "==" else 1e-10
-        atol = {"drift.triangle": tr.resolution("W"), "eq13": tr.resolution("W"),
-                "F_drift.eq5": tr.resolution("F"), "step.termA.eq5": tr.resolution("FL"),
-                "step.termB.eq5": tr.resolution("B"), "step.identity": tr.resolution("FL") * tr.resolution("FL") + 1e-12 * (float(np.max(tr.identity_lhs)) if K else 0.0),
-                "step.termC.identity": tr.resolution("FL") * float(np.sqrt(2 * tr.phi.max()))}.get(name, 0.0)
-        out[name] = ledger.check(f"nguyen2021.{name}.{tag}", lhs=np.asarray(lhs, dtype=np.float64), rel=rel,
-                                 rhs=np.asarray(rhs, dtype=np.float64), statement=stmt, source=src,
-                                 provenance=prov.get(name, "paper"), hypothesis_met=hypothesis_met,
-                                 expect=expect, rtol=rtol, atol=atol, note=n)
+        claim_id, kind, deps = TRACE_STEPS[name]
+        if tighten != 1.0 and kind in ("step", "conclusion"):
+            rhs = _tightened(name, rel, np.asarray(rhs, dtype=np.float64), tighten, tr)
+        if variant is not None:
+            if name not in ids:
+                raise ValueError(f"step {name!r} has no {variant} id (see TRACE_BEYOND, TRACE_COUNTER)")
+            claim_id, deps = ids[name], []
+            kind = "counterexample" if variant == "counterexample" else kind
+        control = TRACE_CONTROLS.get(name)
+        out[name] = ledger.check(
+            claim_id, kind=kind, case=case, lhs=np.asarray(lhs, dtype=np.float64), rel=rel,
+            rhs=np.asarray(rhs, dtype=np.float64), statement=stmt, source=src,
+            provenance=prov.get(name, "paper"),
+            hypothesis_met=None if kind in ("identity", "assumption") else hyp,
+            rtol=1e-9 if rel == "==" else 1e-12, resolution=resolution,
+            note=n + (f"; constants tightened x{tighten:g}" if tighten != 1.0 else ""),
+            control=CONTROL_A + control if control and kind in FALSIFIABLE else None,
+            depends_on=deps)
     return out
 
 
@@ -640,11 +910,12 @@ def identity_middle_init(model: DeepReLU, seed: int) -> dict:
     return p
 
 
-def check_eq2_output_block(ledger, claim_id: str, model: DeepReLU, params: dict, X, reorder: bool = True,
-                           expect: str = "hold"):
-    """Eq. (2): the W_L block of the NTK equals I_{n_L} ⊗ F_{L−1}F_{L−1}ᵀ entrywise.
-    ``reorder=False`` compares the sample-major autograd block without the vec permutation (a
-    negative control: it equals F_{L−1}F_{L−1}ᵀ ⊗ I_{n_L} instead)."""
+def check_eq2_output_block(ledger, model: DeepReLU, params: dict, X, *, case=None,
+                           reorder: bool = True):
+    """Eq. (2): the W_L block of the NTK equals I_{n_L} ⊗ F_{L−1}F_{L−1}ᵀ entrywise
+    (``nguyen2021.eq2.block``, kind identity: an implementation identity). ``reorder=False``
+    compares the sample-major autograd block without the vec permutation (it equals
+    F_{L−1}F_{L−1}ᵀ ⊗ I_{n_L} instead: the check then fails)."""
     if reorder:
         K, closed = ntk_output_block(model, params, X)
     else:
@@ -654,10 +925,130 @@ def check_eq2_output_block(ledger, claim_id: str, model: DeepReLU, params: dict,
             F = model.features(params, X)[L - 1].cpu().numpy()
         closed = np.kron(np.eye(nL), F @ F.T)
     scale = float(np.abs(closed).max())
-    return ledger.check(claim_id, lhs=K.ravel(), rel="==", rhs=closed.ravel(), rtol=1e-12, atol=1e-12 * scale,
-                        statement=r"\Big[\frac{\partial\,\mathrm{vec}F_L}{\partial\,\mathrm{vec}W_L}\Big]\Big[\cdot\Big]^\top=\mathbb I_{n_L}\otimes F_{L-1}F_{L-1}^\top",
-                        source=f"{SOURCE}, Sec. 1, eq. (2)", provenance="paper", hypothesis_met=None, expect=expect,
+    return ledger.check("nguyen2021.eq2.block", kind="identity", case=case, lhs=K.ravel(), rel="==",
+                        rhs=closed.ravel(), rtol=1e-12, atol=1e-12 * scale,
+                        statement=r"\Big[\frac{\partial\,\mathrm{vec}F_L}{\partial\,\mathrm{vec}W_L}\Big]"
+                                  r"\Big[\cdot\Big]^\top=\mathbb I_{n_L}\otimes F_{L-1}F_{L-1}^\top",
+                        source=f"{SOURCE}, Sec. 1, eq. (2)", provenance="paper", hypothesis_met=None,
                         note="" if reorder else "sample-major order, no vec permutation")
+
+
+# --- the hypotheses of Theorem 2.2 at θ0 ---------------------------------------------------------
+CONDITIONS = {   # name: (id, id when the condition is broken on purpose, statement, source)
+    "width": ("nguyen2021.width", "nguyen2021.width.counterexample", r"n_{L-1}\ge N",
+              "Thm 2.2, n_(L-1) >= N"),
+    "eq7": ("nguyen2021.eq7", "nguyen2021.eq7.counterexample",
+            r"\alpha_0^2\ge16\|X\|_F\max_l\frac{\bar\lambda_{1\to L}}{\bar\lambda_lC_l}\sqrt{2\Phi(\theta_0)}",
+            "Thm 2.2, eq. (7)"),
+    "eq8": ("nguyen2021.eq8", "nguyen2021.eq8.counterexample",
+            r"\alpha_0^3\ge32\|X\|_F^2\bar\lambda_L\sum_{l<L}\frac{\bar\lambda_{1\to L-1}^2}"
+            r"{\bar\lambda_l^2}\sqrt{2\Phi(\theta_0)}", "Thm 2.2, eq. (8)"),
+    "eq9": ("nguyen2021.eq9", "nguyen2021.eq9.counterexample",
+            r"\alpha_0^2\ge16\|X\|_F^2\bar\lambda_L^2\sum_{l<L}\frac{\bar\lambda_{1\to L-1}}"
+            r"{\bar\lambda_l^2}\ \text{(as printed)}", "Thm 2.2, eq. (9) as printed"),
+    "eq9*": ("nguyen2021.eq9.needed", "nguyen2021.eq9.needed.counterexample",
+             r"(9^\ast):\ \alpha_0^2\ge16\|X\|_F^2\bar\lambda_L^2\sum_{l<L}"
+             r"\frac{\bar\lambda_{1\to L-1}^2}{\bar\lambda_l^2}",
+             "Thm 2.2, (9) as the last step of the proof needs it"),
+    "eq10": ("nguyen2021.eq10", "nguyen2021.eq10.counterexample", r"\eta<\text{(10)}",
+             "Thm 2.2, eq. (10)"),
+}
+
+
+def check_condition(ledger, name: str, t: Theorem22, *, eta: float | None = None, case=None,
+                    broken: bool = False, depends_on=()):
+    """A hypothesis of Theorem 2.2 evaluated at θ0 (kind assumption): ``name`` one of
+    :data:`CONDITIONS` — the width n_{L−1} ≥ N, (7), (8), (9) as printed, the corrected (9*)
+    (:func:`cond9_needed`), or η < (10) (needs ``eta``). ``broken=True`` records a point built
+    to violate it (kind counterexample, its own id): it must fail."""
+    claim_id, broken_id, stmt, src = CONDITIONS[name]
+    lhs, rel, rhs = {"width": lambda: (t.n_last, ">=", t.N), "eq7": lambda: (t.cond7[0], ">=", t.cond7[1]),
+                     "eq8": lambda: (t.cond8[0], ">=", t.cond8[1]),
+                     "eq9": lambda: (t.cond9[0], ">=", t.cond9[1]),
+                     "eq9*": lambda: (cond9_needed(t)[0], ">=", cond9_needed(t)[1]),
+                     "eq10": lambda: (eta, "<", t.eta_bound)}[name]()
+    if lhs is None:
+        raise ValueError("condition (10) needs the step size eta")
+    kw = dict(kind="counterexample", hypothesis_met=bool(hypothesis_met_corrected(t))) if broken else \
+        dict(kind="assumption", hypothesis_met=None,
+             control=CONTROL_A + "test_each_condition_fails_where_it_is_broken")
+    return ledger.check(broken_id if broken else claim_id, case=case, lhs=float(lhs), rel=rel,
+                        rhs=float(rhs), rtol=0.0, statement=stmt, source=f"{SOURCE}, {src}",
+                        provenance="derived" if name == "eq9*" else "paper",
+                        depends_on=list(depends_on), **kw)
+
+
+def check_conditions(ledger, t: Theorem22, eta: float, case=None) -> dict:
+    """All hypotheses of Theorem 2.2 at θ0 (:func:`check_condition`), with (9) both as printed and
+    as the proof needs it; (9*) is recorded as resting on erratum 1."""
+    out = {}
+    for name in CONDITIONS:
+        deps = ["nguyen2021.errata.chain_eq9"] if name == "eq9*" else []
+        out[name] = check_condition(ledger, name, t, eta=eta, case=case, depends_on=deps)
+    return out
+
+
+# --- errata 1 and 2 at a point where the printed hypotheses hold ---------------------------------
+def check_erratum_last_step(ledger, tr: ProofTrace, case=None):
+    """Erratum 1 (kind erratum): at ``tr``'s θ0 the hypotheses AS PRINTED hold (n_{L−1} ≥ N, (7),
+    (8), (9), η < (10)), yet the last step of the proof, "by (9)",
+    1 − η(α0²/4 − 2q2) ≤ 1 − ηα0²/8 ⟺ 16q2 ≤ α0², fails. Recorded as ``nguyen2021.errata.chain_eq9``
+    with hypothesis_met = the printed hypotheses (computed)."""
+    t = tr.t
+    printed = bool(t.hypothesis_met and tr.eta < t.eta_bound)
+    ch = tr.chain() if tr.phi.size > 1 else None
+    return ledger.check("nguyen2021.errata.chain_eq9", kind="erratum", case=case, lhs=16 * tr.q2, rel="<=",
+                        rhs=t.alpha0 ** 2, rtol=0.0,
+                        statement=r"\text{under (7), (8), (9) as printed: }1-\eta(\tfrac{\alpha_0^2}4-2q_2)"
+                                  r"\le1-\eta\tfrac{\alpha_0^2}8\ \Leftrightarrow\ 16q_2\le\alpha_0^2",
+                        source=f"{SOURCE}, proof of Thm 2.2, final chain 'by (9)'", provenance="paper",
+                        hypothesis_met=printed, depends_on=["nguyen2021.eq9"],
+                        note="" if ch is None else
+                        f"one-step factor 1 - eta(alpha0^2/4 - 2q2) = {ch['second']:.10f}, "
+                        f"target {ch['target']:.10f}")
+
+
+def check_erratum_printed_line1(ledger, tr: ProofTrace, case=None):
+    """Erratum 2 (kind erratum): the three term bounds add up to the literal factor
+    1 − ηα0²/2 + η²q1² + 2ηq2; the printed first line 1 − ηα0²/4 + η²q1² + ηq2 follows from it only
+    when α0² ≥ 4q2. At a point where the printed hypotheses hold but α0² < 4q2 the printed factor
+    is below the literal one (``nguyen2021.errata.chain_line1``)."""
+    t, e = tr.t, tr.eta
+    printed = bool(t.hypothesis_met and tr.eta < t.eta_bound)
+    lit_minus_printed = e * (tr.q2 - t.alpha0 ** 2 / 4)    # literal - printed (sympy: η(q2 − α0²/4))
+    return ledger.check("nguyen2021.errata.chain_line1", kind="erratum", case=case,
+                        lhs=e * t.alpha0 ** 2 / 4, rel=">=", rhs=e * tr.q2, rtol=0.0,
+                        statement=r"[1-\eta\tfrac{\alpha_0^2}4+\eta^2q_1^2+\eta q_2]\ge"
+                                  r"[1-\eta\tfrac{\alpha_0^2}2+\eta^2q_1^2+2\eta q_2]"
+                                  r"\ \Leftrightarrow\ \eta\alpha_0^2/4\ge\eta q_2",
+                        source=f"{SOURCE}, proof of Thm 2.2, final chain, line 1", provenance="derived",
+                        hypothesis_met=printed, note=f"literal - printed = {lit_minus_printed:.3e}")
+
+
+# --- a run without the hypotheses --------------------------------------------------------------
+def check_loss_decreased(ledger, losses, *, hypothesis_met: bool, case=None, note: str = ""):
+    """Φ(θ_k) ≤ Φ(θ0) at every recorded iterate k ≥ 1 of a run — all that (11) says when α0 = 0 —
+    recorded as ``nguyen2021.eq11.decrease`` (kind conclusion; ``hypothesis_met`` computed by the
+    caller)."""
+    losses = np.asarray(losses, dtype=np.float64)
+    return ledger.check("nguyen2021.eq11.decrease", kind="conclusion", case=case, lhs=losses[1:], rel="<=",
+                        rhs=losses[0], rtol=1e-12,
+                        statement=r"\Phi(\theta_k)\le\Phi(\theta_0)\ \text{((11) with }\alpha_0=0\text{)}",
+                        source=f"{SOURCE}, (11), observed", provenance="paper",
+                        hypothesis_met=hypothesis_met,
+                        control=CONTROL_A + "test_loss_decrease_fails_for_a_diverging_step",
+                        note=(note + f"; Phi_K/Phi_0 = {losses[-1] / losses[0]:.3g}").strip("; "))
+
+
+def status_count(ledger, status: str) -> int:
+    """How many of ``ledger``'s records have ``status`` (any kind)."""
+    return sum(1 for r in ledger.records if r.status == status)
+
+
+def kind_status_count(ledger, kind: str, *statuses) -> int:
+    """How many of ``ledger``'s records are of ``kind`` (and, if given, of one of ``statuses``):
+    the counts the pages' closing summaries glue into their prose."""
+    return sum(1 for r in ledger.records if r.kind == kind and (not statuses or r.status in statuses))
 
 
 def printed9_counterexample(model: DeepReLU, seed: int, X, eps: float = 1e-3, C=1.0, grid=None):

@@ -328,6 +328,7 @@ class LocalTrace:
     dims: tuple
     mu_ell: float
     L_ell: float
+    ell_star: float = 0.0   # ℓ* of the loss (𝓛* = ℓ* is the hypothesis of the μ_t bounds)
 
     @property
     def gap(self) -> np.ndarray:
@@ -396,48 +397,93 @@ def local_trace(loss, traj, L_star: float | None = None, grid: int = 9, hessian_
         dD = LinearNet.imbalance(q) - LinearNet.imbalance(p)
         out["D_scale"][t] = float(dD.norm())
         out["D_err"][t] = float((dD - imbalance_step(g, eta)).norm())
-    return LocalTrace(loss=losses, L_star=float(L_star), dims=(h, d, k), mu_ell=loss.mu, L_ell=loss.L, **out)
+    return LocalTrace(loss=losses, L_star=float(L_star), dims=(h, d, k), mu_ell=loss.mu, L_ell=loss.L,
+                      ell_star=float(loss.minimum), **out)
 
 
 # ----------------------------------------------------------------------------- checks
-def _kw(provenance, hypothesis_met, note="", seeds=None, expect="hold"):
-    return dict(provenance=provenance, hypothesis_met=hypothesis_met, note=note, seeds=seeds, expect=expect)
+#: the negative controls (tests in which the same check function reports a violation)
+_TESTS = "tests/test_xu2025.py::"
+CONTROL = {
+    "local_pl": _TESTS + "test_local_pl_fails_when_the_width_is_below_the_rank",
+    "mu_bounds": _TESTS + "test_negative_mu_bounds_tightened",
+    "curvature": _TESTS + "test_negative_curvature_bounds_tightened",
+    "large_step": _TESTS + "test_negative_large_step",
+    "horizon": _TESTS + "test_negative_exponent_over_a_fixed_time_is_one_not_two",
+    "ell_rate": _TESTS + "test_negative_ell_rate_tightened",
+    "escape": _TESTS + "test_negative_escape_slope_and_rank",
+    "reaches": _TESTS + "test_reaches_fails_below_the_rank",
+}
 
 
-def check_local_pl(ledger, claim_id, tr: LocalTrace, *, hypothesis_met, seeds=None, note="", expect="hold"):
+def _must_fail(expect: str) -> bool:
+    if expect not in ("hold", "violation"):
+        raise ValueError(f"expect must be 'hold' or 'violation', got {expect!r}")
+    return expect == "violation"
+
+
+def check_local_pl(ledger, claim_id, tr: LocalTrace, *, hypothesis_met, case=None, seeds=None,
+                   note="", expect="hold", depends_on=()):
     """X-2 (paper): the local PL constant μ_t = ‖∇𝓛‖²/(2(𝓛 − 𝓛*)) is bounded away from 0 (≥ 10⁻⁶μ)
-    at every GD step."""
-    return ledger.check(claim_id, lhs=tr.mu, rel=">=", rhs=1e-6 * tr.mu_ell,
-                        statement=r"\mu_t=\frac{\|\nabla\mathcal L(\theta_t)\|^2}{2(\mathcal L(\theta_t)-\mathcal L^*)}\ge10^{-6}\mu>0\ \forall t",
-                        source=f"{SOURCE}, abstract (local PL)", **_kw("paper", hypothesis_met, note, seeds, expect))
+    at every GD step. Kind ``step`` (a step of the linear rate), or ``counterexample`` with
+    ``expect="violation"`` (at the saddle, or measured against ℓ* when h < rank Φ)."""
+    bad = _must_fail(expect)
+    return ledger.check(claim_id, kind="counterexample" if bad else "step",
+                        lhs=tr.mu, rel=">=", rhs=1e-6 * tr.mu_ell,
+                        statement=r"\mu_t=\frac{\|\nabla\mathcal L(\theta_t)\|^2}"
+                                  r"{2(\mathcal L(\theta_t)-\mathcal L^*)}\ge10^{-6}\mu>0\ \forall t",
+                        source=f"{SOURCE}, abstract (local PL)", provenance="paper",
+                        hypothesis_met=hypothesis_met, case=case, seeds=seeds, note=note,
+                        control=None if bad else CONTROL["local_pl"], depends_on=depends_on)
 
 
-def check_local_descent(ledger, claim_id, tr: LocalTrace, *, hypothesis_met, seeds=None, note="", expect="hold"):
-    """X-2 (paper, form [D]): 𝓛_{t+1} ≤ 𝓛_t − η_t‖g_t‖² + K_tη_t²‖g_t‖²/2 at every step."""
+def check_local_descent(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                        depends_on=()):
+    """X-2 (paper, form [D]): 𝓛_{t+1} ≤ 𝓛_t − η_t‖g_t‖² + K_tη_t²‖g_t‖²/2 at every step.
+
+    Kind ``identity``: K_t is the largest Rayleigh quotient along the step actually taken, so this
+    is Taylor's formula with integral remainder — it tests the code (the curvature and the run),
+    not the paper (for the non-quadratic loss K_t is a grid maximum, an estimate of the sup)."""
     rhs = tr.loss[:-1] - tr.eta * tr.grad_sq + 0.5 * tr.K * tr.eta ** 2 * tr.grad_sq
-    return ledger.check(claim_id, lhs=tr.loss[1:], rel="<=", rhs=rhs, rtol=1e-10,
-                        statement=r"\mathcal L_{t+1}\le\mathcal L_t-\eta_t\|g_t\|^2+\tfrac{K_t\eta_t^2}{2}\|g_t\|^2",
-                        source=f"{SOURCE}, abstract (local descent lemma)", **_kw("paper", hypothesis_met, note, seeds, expect))
+    return ledger.check(claim_id, kind="identity", lhs=tr.loss[1:], rel="<=", rhs=rhs, rtol=1e-10,
+                        statement=r"\mathcal L_{t+1}\le\mathcal L_t-\eta_t\|g_t\|^2"
+                                  r"+\tfrac{K_t\eta_t^2}{2}\|g_t\|^2",
+                        source=f"{SOURCE}, abstract (local descent lemma); with K_t the max "
+                               "Rayleigh quotient along the step: Taylor's formula",
+                        provenance="paper", hypothesis_met=None, case=case, seeds=seeds,
+                        note=note, depends_on=depends_on)
 
 
-def check_one_step(ledger, claim_id, tr: LocalTrace, *, hypothesis_met, seeds=None, note="", expect="hold"):
-    """X-2: 𝓛_{t+1} − 𝓛* ≤ (1 − 2μ_tη_t + μ_tK_tη_t²)(𝓛_t − 𝓛*) at every step (form [D])."""
-    return ledger.check(claim_id, lhs=tr.gap[1:], rel="<=", rhs=tr.rho * tr.gap[:-1], rtol=1e-9,
+def check_one_step(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                   expect="hold", depends_on=()):
+    """X-2: 𝓛_{t+1} − 𝓛* ≤ (1 − 2μ_tη_t + μ_tK_tη_t²)(𝓛_t − 𝓛*) at every step (form [D]).
+
+    Kind ``identity``: the descent lemma with K_t (Taylor's formula) and ‖g_t‖² = 2μ_t(𝓛_t − 𝓛*)
+    (the definition of μ_t); it holds for every step size. ``expect="violation"`` makes it a
+    counterexample (which must then fail — it cannot, see the unit tests)."""
+    bad = _must_fail(expect)
+    return ledger.check(claim_id, kind="counterexample" if bad else "identity",
+                        lhs=tr.gap[1:], rel="<=", rhs=tr.rho * tr.gap[:-1], rtol=1e-9,
                         atol=1e-14 * max(1.0, float(tr.loss[0])),
-                        statement=r"\mathcal L_{t+1}-\mathcal L^*\le(1-2\mu_t\eta_t+\mu_tK_t\eta_t^2)(\mathcal L_t-\mathcal L^*)",
+                        statement=r"\mathcal L_{t+1}-\mathcal L^*\le(1-2\mu_t\eta_t"
+                                  r"+\mu_tK_t\eta_t^2)(\mathcal L_t-\mathcal L^*)",
                         source=f"{SOURCE}, catalog X-2 (form quoted by an ICLR-2024 reviewer)",
-                        **_kw("derived", hypothesis_met, note, seeds, expect))
+                        provenance="derived", hypothesis_met=None, case=case, seeds=seeds,
+                        note=note, depends_on=depends_on)
 
 
-def check_global_pl_fails(ledger, claim_id, loss, params, mu: float, L_star: float, note=""):
-    """Expected violation: the global PL inequality ‖∇𝓛‖² ≥ 2μ(𝓛 − 𝓛*) at a point (e.g. θ = 0)."""
+def check_global_pl_fails(ledger, claim_id, loss, params, mu: float, L_star: float, *, case=None,
+                          note=""):
+    """Counterexample: the global PL inequality ‖∇𝓛‖² ≥ 2μ(𝓛 − 𝓛*) at a point (e.g. θ = 0)."""
     g = grads(loss, params)
     gsq = float(sum(torch.sum(v ** 2) for v in g.values()))
     val = float(objective(loss)(params))
-    return ledger.check(claim_id, lhs=gsq, rel=">=", rhs=2 * mu * (val - L_star),
-                        statement=r"\|\nabla\mathcal L(\theta)\|^2\ge2\mu(\mathcal L(\theta)-\mathcal L^*)\ \text{(global PL)}",
+    return ledger.check(claim_id, kind="counterexample", lhs=gsq, rel=">=",
+                        rhs=2 * mu * (val - L_star),
+                        statement=r"\|\nabla\mathcal L(\theta)\|^2\ge2\mu(\mathcal L(\theta)"
+                                  r"-\mathcal L^*)\ \text{(global PL)}",
                         source=f"{SOURCE}, abstract: PL does not hold globally", provenance="paper",
-                        hypothesis_met=None, expect="violation", note=note)
+                        hypothesis_met=None, case=case, note=note)
 
 
 def descent_lemma_gap(loss, params, K: float):
@@ -450,74 +496,95 @@ def descent_lemma_gap(loss, params, K: float):
     return float(f(nxt)), float(f(params)) - eta * gsq + 0.5 * K * eta ** 2 * gsq
 
 
-def check_global_descent_fails(ledger, claim_id, loss, params, K: float, note=""):
-    """Expected violation: the descent lemma with one global constant K (step 1/K) at a large point."""
+def check_global_descent_fails(ledger, claim_id, loss, params, K: float, *, case=None, note=""):
+    """Counterexample: the descent lemma with one global constant K (step 1/K) at a large point."""
     lhs, rhs = descent_lemma_gap(loss, params, K)
-    return ledger.check(claim_id, lhs=lhs, rel="<=", rhs=rhs,
-                        statement=r"\mathcal L(\theta-\tfrac1K\nabla\mathcal L)\le\mathcal L(\theta)-\tfrac1{2K}\|\nabla\mathcal L(\theta)\|^2\ \text{(global descent lemma)}",
-                        source=f"{SOURCE}, abstract: the descent lemma does not hold globally", provenance="paper",
-                        hypothesis_met=None, expect="violation", note=note)
+    return ledger.check(claim_id, kind="counterexample", lhs=lhs, rel="<=", rhs=rhs,
+                        statement=r"\mathcal L(\theta-\tfrac1K\nabla\mathcal L)\le\mathcal L(\theta)"
+                                  r"-\tfrac1{2K}\|\nabla\mathcal L(\theta)\|^2"
+                                  r"\ \text{(global descent lemma)}",
+                        source=f"{SOURCE}, abstract: the descent lemma does not hold globally",
+                        provenance="paper", hypothesis_met=None, case=case, note=note)
 
 
-def check_mu_lower(ledger, claim_id, tr: LocalTrace, *, seeds=None, note=""):
-    """(PL-lb), our derivation; hypothesis h ≥ max(d, k) (reported as ``hypothesis_met``)."""
+def check_mu_lower(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                   depends_on=()):
+    """(PL-lb), our derivation, kind ``step``; hypothesis h ≥ max(d, k) and 𝓛* = ℓ* (computed)."""
     h, d, k = tr.dims
-    return ledger.check(claim_id, lhs=tr.mu, rel=">=", rhs=tr.mu_lb, rtol=1e-9,
+    return ledger.check(claim_id, kind="step", lhs=tr.mu, rel=">=", rhs=tr.mu_lb, rtol=1e-9,
                         statement=r"\mu_t\ge\mu\,(\sigma_d^2(W_1)+\sigma_k^2(W_2))",
                         source="our derivation (catalog X-3)", provenance="derived",
-                        hypothesis_met=bool(h >= max(d, k)), seeds=seeds, note=note)
+                        hypothesis_met=bool(h >= max(d, k) and tr.L_star <= tr.ell_star),
+                        case=case, seeds=seeds, note=note, control=CONTROL["mu_bounds"],
+                        depends_on=depends_on)
 
 
-def check_mu_upper(ledger, claim_id, tr: LocalTrace, *, hypothesis_met=True, seeds=None, note="", expect="hold"):
-    """(PL-ub), our derivation: μ_t ≤ L(‖W₁‖₂² + ‖W₂‖₂²); hypothesis 𝓛* = ℓ* (h ≥ rank Φ)."""
-    return ledger.check(claim_id, lhs=tr.mu, rel="<=", rhs=tr.mu_ub, rtol=1e-9,
+def check_mu_upper(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                   depends_on=()):
+    """(PL-ub), our derivation, kind ``step``: μ_t ≤ L(‖W₁‖₂² + ‖W₂‖₂²); hypothesis: μ_t is measured
+    against 𝓛* = ℓ* (computed from the trace)."""
+    return ledger.check(claim_id, kind="step", lhs=tr.mu, rel="<=", rhs=tr.mu_ub, rtol=1e-9,
                         statement=r"\mu_t\le L(\|W_1\|_2^2+\|W_2\|_2^2)",
                         source="our derivation (catalog X-3)", provenance="derived",
-                        hypothesis_met=hypothesis_met, seeds=seeds, note=note, expect=expect)
+                        hypothesis_met=bool(tr.L_star <= tr.ell_star), case=case, seeds=seeds,
+                        note=note, control=CONTROL["mu_bounds"], depends_on=depends_on)
 
 
-def check_imbalance_lower(ledger, claim_id, tr: LocalTrace, *, seeds=None, note=""):
-    """(Imb), our derivation: σ_d²(W₁) + σ_k²(W₂) ≥ λ_d(D)₊ + λ_k(−D)₊."""
-    h, d, k = tr.dims
-    return ledger.check(claim_id, lhs=tr.sig, rel=">=", rhs=tr.imb_lb, rtol=1e-9, atol=1e-13,
+def check_imbalance_lower(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                          depends_on=()):
+    """(Imb), our derivation: σ_d²(W₁) + σ_k²(W₂) ≥ λ_d(D)₊ + λ_k(−D)₊ — Weyl's inequality, kind
+    ``identity`` (true by construction for any weights)."""
+    return ledger.check(claim_id, kind="identity", lhs=tr.sig, rel=">=", rhs=tr.imb_lb, rtol=1e-9,
+                        atol=1e-13,
                         statement=r"\sigma_d^2(W_1)+\sigma_k^2(W_2)\ge\lambda_d(D)_++\lambda_k(-D)_+",
                         source="our derivation (Weyl; catalog X-3/X-4)", provenance="derived",
-                        hypothesis_met=bool(h >= max(d, k)), seeds=seeds, note=note)
+                        hypothesis_met=None, case=case, seeds=seeds, note=note,
+                        depends_on=depends_on)
 
 
-def check_hessian_bound(ledger, claim_id, tr: LocalTrace, *, seeds=None, note=""):
-    """(H), our derivation: ‖∇²𝓛(θ_t)‖₂ ≤ L(‖W₁‖₂² + ‖W₂‖₂²) + ‖∇ℓ(W_t)‖_F (where computed)."""
+def check_hessian_bound(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                        depends_on=()):
+    """(H), our derivation, kind ``step``: ‖∇²𝓛(θ_t)‖₂ ≤ L(‖W₁‖₂² + ‖W₂‖₂²) + ‖∇ℓ(W_t)‖_F."""
     m = np.isfinite(tr.hess)
-    return ledger.check(claim_id, lhs=tr.hess[m], rel="<=", rhs=tr.hess_bound[m], rtol=1e-9,
-                        statement=r"\|\nabla^2\mathcal L(\theta_t)\|_2\le L(\|W_1\|_2^2+\|W_2\|_2^2)+\|\nabla\ell(W_2W_1)\|_F",
-                        source="our derivation (catalog X-3)", provenance="derived", hypothesis_met=None,
-                        seeds=seeds, note=note)
+    return ledger.check(claim_id, kind="step", lhs=tr.hess[m], rel="<=", rhs=tr.hess_bound[m],
+                        rtol=1e-9,
+                        statement=r"\|\nabla^2\mathcal L(\theta_t)\|_2\le L(\|W_1\|_2^2"
+                                  r"+\|W_2\|_2^2)+\|\nabla\ell(W_2W_1)\|_F",
+                        source="our derivation (catalog X-3)", provenance="derived",
+                        hypothesis_met=None, case=case, seeds=seeds, note=note,
+                        control=CONTROL["curvature"], depends_on=depends_on)
 
 
-def check_segment_bound(ledger, claim_id, tr: LocalTrace, *, seeds=None, note=""):
-    """(Seg), our derivation: the measured K_t is at most the certified segment bound K̄_t."""
-    return ledger.check(claim_id, lhs=tr.K, rel="<=", rhs=tr.K_bar, rtol=1e-9,
+def check_segment_bound(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                        depends_on=()):
+    """(Seg), our derivation, kind ``step``: the measured K_t is at most the certified bound K̄_t."""
+    return ledger.check(claim_id, kind="step", lhs=tr.K, rel="<=", rhs=tr.K_bar, rtol=1e-9,
                         statement=r"K_t\le \bar K_t\ \text{(certified bound along the step)}",
-                        source="our derivation (catalog X-3)", provenance="derived", hypothesis_met=None,
-                        seeds=seeds, note=note)
+                        source="our derivation (catalog X-3)", provenance="derived",
+                        hypothesis_met=None, case=case, seeds=seeds, note=note,
+                        control=CONTROL["curvature"], depends_on=depends_on)
 
 
-def check_imbalance_identity(ledger, claim_id, tr: LocalTrace, *, seeds=None, note=""):
-    """(GD-D), our derivation: D_{t+1} − D_t = η_t²(G₁G₁ᵀ − G₂ᵀG₂), to rounding."""
+def check_imbalance_identity(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                             depends_on=()):
+    """(GD-D), our derivation, kind ``identity``: D_{t+1} − D_t = η_t²(G₁G₁ᵀ − G₂ᵀG₂), to rounding."""
     tol = 1e-10 * (1 + tr.D_scale)
-    return ledger.check(claim_id, lhs=tr.D_err, rel="<=", rhs=tol,
+    return ledger.check(claim_id, kind="identity", lhs=tr.D_err, rel="<=", rhs=tol,
                         statement=r"D_{t+1}-D_t=\eta_t^2(G_1G_1^\top-G_2^\top G_2)",
-                        source="our derivation (catalog X-4)", provenance="derived", hypothesis_met=None,
-                        seeds=seeds, note=note)
+                        source="our derivation (catalog X-4)", provenance="derived",
+                        hypothesis_met=None, case=case, seeds=seeds, note=note,
+                        depends_on=depends_on)
 
 
-def check_imbalance_flow(ledger, claim_id, drift: float, scale: float, tol: float = 1e-8, *, seeds=None,
-                         hypothesis_met=True, note=""):
-    """X-4: gradient flow conserves D: ‖D(T) − D(0)‖_F ≤ tol·max(1, ‖D(0)‖_F) (integration error only)."""
-    return ledger.check(claim_id, lhs=drift, rel="<=", rhs=tol * max(1.0, scale),
+def check_imbalance_flow(ledger, claim_id, drift: float, scale: float, tol: float = 1e-8, *,
+                         case=None, seeds=None, note="", depends_on=()):
+    """X-4, kind ``identity``: gradient flow conserves D (algebra: d(W₁W₁ᵀ)/dt = d(W₂ᵀW₂)/dt), so
+    ‖D(T) − D(0)‖_F ≤ tol·max(1, ‖D(0)‖_F) tests the integrator, not the paper."""
+    return ledger.check(claim_id, kind="identity", lhs=drift, rel="<=", rhs=tol * max(1.0, scale),
                         statement=r"\|D(T)-D(0)\|_F\approx0\ \text{under gradient flow}",
-                        source="our derivation (catalog X-4; cf. Min et al. 2021)", provenance="derived",
-                        hypothesis_met=hypothesis_met, seeds=seeds, note=note)
+                        source="our derivation (catalog X-4; cf. Min et al. 2021)",
+                        provenance="derived", hypothesis_met=None, case=case, seeds=seeds,
+                        note=note, depends_on=depends_on)
 
 
 def flow_drift(loss, params, t_max: float, dt: float, method: str = "rk4") -> tuple[float, float, bool]:
@@ -542,31 +609,60 @@ def horizon_drift(loss, params, eta: float, time: float) -> float:
 
 
 def check_exponent(ledger, claim_id, etas, drifts, expected: float = 2.0, tol: float = 0.1, *,
-                   seeds=None, hypothesis_met=None, note="", what: str = r"\|D_{1}-D_0\|_F", against: str = r"\eta"):
-    """The fitted log-log slope of ``drifts`` against ``etas`` is within ``tol`` of ``expected``."""
+                   kind, case=None, seeds=None, note="", what: str = r"\|D_{1}-D_0\|_F",
+                   against: str = r"\eta", depends_on=()):
+    """The fitted log-log slope of ``drifts`` against ``etas`` is within ``tol`` of ``expected``.
+
+    ``kind``: ``identity`` for the one-step drift (exactly η²C from a fixed θ₀: slope 2 by
+    construction), ``scaling`` for the drift over a fixed flow time (control: the wrong exponent)."""
     slope = loglog_slope(etas, drifts)
-    return ledger.check(claim_id, lhs=abs(slope - expected), rel="<=", rhs=tol,
-                        statement=rf"|\text{{slope of }}\log {what}\text{{ vs }}\log {against}-{expected:g}|\le{tol:g}",
-                        source="our derivation (catalog X-4)", provenance="derived", hypothesis_met=hypothesis_met,
-                        seeds=seeds, note=(note + f" fitted slope = {slope:.4f}").strip())
+    control = CONTROL["horizon"] if str(kind) == "scaling" else None
+    return ledger.check(claim_id, kind=kind, lhs=abs(slope - expected), rel="<=", rhs=tol,
+                        statement=rf"|\text{{slope of }}\log {what}\text{{ vs }}\log {against}"
+                                  rf"-{expected:g}|\le{tol:g}",
+                        source="our derivation (catalog X-4)", provenance="derived",
+                        hypothesis_met=None, case=case, seeds=seeds, control=control,
+                        note=(note + f" fitted slope = {slope:.4f}").strip(),
+                        depends_on=depends_on)
 
 
-def check_step_condition(ledger, claim_id, tr: LocalTrace, *, seeds=None, hypothesis_met=None, note="",
-                         expect="hold"):
-    """Reviewer-quoted condition (catalog X-2): η_tK_t < 2 at every step (so ρ_t < 1 when μ_t > 0)."""
-    return ledger.check(claim_id, lhs=tr.eta * tr.K, rel="<", rhs=2.0,
-                        statement=r"\eta_tK_t<2\ \forall t", source=f"{SOURCE}, catalog X-2 (reviewer 3)",
-                        provenance="reconstruction", hypothesis_met=hypothesis_met, seeds=seeds, note=note,
-                        expect=expect)
+def check_step_condition(ledger, claim_id, tr: LocalTrace, *, case=None, seeds=None, note="",
+                         expect="hold", depends_on=()):
+    """Reviewer-quoted condition (catalog X-2): η_tK_t < 2 at every step. Kind ``assumption`` (the
+    step-size hypothesis of the contraction, evaluated in the run), or ``counterexample`` with
+    ``expect="violation"`` (too large a step)."""
+    bad = _must_fail(expect)
+    return ledger.check(claim_id, kind="counterexample" if bad else "assumption",
+                        lhs=tr.eta * tr.K, rel="<", rhs=2.0,
+                        statement=r"\eta_tK_t<2\ \forall t",
+                        source=f"{SOURCE}, catalog X-2 (reviewer 3)", provenance="reconstruction",
+                        hypothesis_met=None, case=case, seeds=seeds, note=note,
+                        control=None if bad else CONTROL["large_step"], depends_on=depends_on)
 
 
-def check_linear_rate(ledger, claim_id, traces, *, hypothesis_met, seeds=None, note="", expect="hold"):
-    """Abstract (paper): GD converges linearly — sup_t ρ_t < 1 for the local factors of every run."""
+def check_linear_rate(ledger, claim_id, traces, *, hypothesis_met, case=None, seeds=None, note="",
+                      expect="hold", depends_on=()):
+    """sup_t ρ_t < 1 for the local factors ρ_t = 1 − 2μ_tη_t + μ_tK_tη_t² of every run.
+
+    Kind ``step``, not the conclusion "linear convergence": with μ_t > 0, ρ_t < 1 ⟺ η_tK_t < 2
+    (the step condition), and a maximum over a finite run below 1 is no rate. With
+    ``expect="violation"``: a counterexample (too large a step)."""
+    bad = _must_fail(expect)
     worst = np.array([float(np.max(tr.rho)) for tr in traces])
-    return ledger.check(claim_id, lhs=worst, rel="<", rhs=1.0,
-                        statement=r"\sup_t(1-2\mu_t\eta_t+\mu_tK_t\eta_t^2)<1\ \Rightarrow\ \mathcal L_t-\mathcal L^*\le\rho^t(\mathcal L_0-\mathcal L^*)",
-                        source=f"{SOURCE}, abstract (linear rate)", provenance="paper",
-                        hypothesis_met=hypothesis_met, seeds=seeds, note=note, expect=expect)
+    return ledger.check(claim_id, kind="counterexample" if bad else "step",
+                        lhs=worst, rel="<", rhs=1.0,
+                        statement=r"\max_t\,(1-2\mu_t\eta_t+\mu_tK_t\eta_t^2)<1"
+                                  r"\ \text{along the run}",
+                        source=f"{SOURCE}, abstract (linear rate); the factor is catalog X-2",
+                        provenance="paper", hypothesis_met=hypothesis_met, case=case, seeds=seeds,
+                        note=note, control=None if bad else CONTROL["large_step"],
+                        depends_on=depends_on)
+
+
+def kind_counts(ledger) -> dict:
+    """{kind: number of records} over every claim kind (zeros included) — for the pages' summaries."""
+    from .ledger import KINDS
+    return {k: sum(1 for r in ledger.records if r.kind == k) for k in KINDS}
 
 
 def iterations_to(losses, L_star: float, eps: float):
@@ -576,27 +672,36 @@ def iterations_to(losses, L_star: float, eps: float):
     return int(hit[0]) if hit.size else None
 
 
-def check_adaptive_faster(ledger, claim_id, n_adaptive, n_constant, *, seeds=None, note="", expect="hold"):
-    """Iterations to ε: adaptive η_t = 1/K̂_t ≤ constant η, configuration by configuration
-    (a run that never reaches ε counts as +∞)."""
+def check_adaptive_faster(ledger, claim_id, n_adaptive, n_constant, *, baseline: str, case=None,
+                          seeds=None, note=""):
+    """Iterations to ε: adaptive η_t = 1/K̂_t ≤ a constant step, configuration by configuration
+    (a constant run that never reaches ε counts as +∞). Kind ``reproduction`` (reproduced / not
+    reproduced; never raises): the constant 1/max_t K̂_t = min_t η_t is pointwise no larger than
+    the adaptive step, so that comparison is set up to favour the adaptive step."""
     a = np.array([np.inf if n is None else n for n in n_adaptive], dtype=np.float64)
     c = np.array([np.inf if n is None else n for n in n_constant], dtype=np.float64)
     if not np.all(np.isfinite(a)):
-        raise AssumptionError("adaptive runs must reach ε within the budget", f"iterations {list(n_adaptive)}")
-    c = np.where(np.isfinite(c), c, 100.0 * max(a.max(), 1.0))     # "never": a finite stand-in for +∞
-    return ledger.check(claim_id, lhs=a, rel="<=", rhs=c,
-                        statement=r"T_\varepsilon(\eta_t=1/\hat K_t)\le T_\varepsilon(\eta=1/\hat K_0)",
-                        source="our derivation (catalog X-6); the abstract says the analysis suggests a better step size",
-                        provenance="derived", hypothesis_met=None, seeds=seeds, note=note, expect=expect)
+        raise AssumptionError("adaptive runs must reach ε within the budget",
+                              f"iterations {list(n_adaptive)}")
+    c = np.where(np.isfinite(c), c, 100.0 * max(a.max(), 1.0))     # "never": a stand-in for +∞
+    return ledger.check(claim_id, kind="reproduction", lhs=a, rel="<=", rhs=c,
+                        statement=rf"T_\varepsilon(\eta_t=1/\hat K_t)\le T_\varepsilon({baseline})",
+                        source="our derivation (catalog X-6); the abstract says the analysis "
+                               "suggests a better step size",
+                        provenance="derived", hypothesis_met=None, case=case, seeds=seeds,
+                        note=note)
 
 
-def check_step_grows(ledger, claim_id, etas, *, seeds=None, note="", expect="hold"):
-    """Catalog X-6: the adaptive step grows during training: η_T > η_0."""
+def check_step_grows(ledger, claim_id, etas, *, case=None, seeds=None, note=""):
+    """Catalog X-6: the adaptive step grows during training: η_T > η_0. Kind ``reproduction`` of a
+    reviewer's remark ("can even increase": an existence statement)."""
     etas = np.asarray(etas, dtype=np.float64)
-    return ledger.check(claim_id, lhs=etas[-1], rel=">", rhs=etas[0],
+    return ledger.check(claim_id, kind="reproduction", lhs=etas[-1], rel=">", rhs=etas[0],
                         statement=r"\eta_T>\eta_0\ \text{for }\eta_t=1/\hat K_t",
-                        source="catalog X-6 (ICLR-2024 reviewers: 'the learning rate can even increase')",
-                        provenance="reconstruction", hypothesis_met=None, seeds=seeds, note=note, expect=expect)
+                        source="catalog X-6 (ICLR-2024 reviewers: 'the learning rate can even "
+                               "increase')",
+                        provenance="reconstruction", hypothesis_met=None, case=case, seeds=seeds,
+                        note=note)
 
 
 # ----------------------------------------------------------------------------- step-size study
@@ -611,7 +716,8 @@ def init(d: int, h: int, k: int, seed: int, scale: float, imbalance: float = 1.0
 def step_rules(loss, params, steps: int, eps: float):
     """The three step rules compared on page 3, each run until 𝓛_t − 𝓛* ≤ ε(𝓛_0 − 𝓛*):
     ``adaptive`` η_t = 1/K̂(θ_t); ``const_sup`` the constant 1/max_t K̂(θ_t) over the adaptive run
-    (the largest constant step for which the bound K̂ holds at every step of that run);
+    (the largest constant step for which the bound K̂ holds at every step of that run; it equals
+    min_t η_t, so it is pointwise no larger than the adaptive step — a comparison that favours it);
     ``const_init`` the constant 1/K̂(θ_0). Returns {rule: (trajectory, iterations to ε or None)}."""
     L0 = float(objective(loss)(params)) - loss.minimum
     stop = loss.minimum + eps * L0
@@ -636,13 +742,18 @@ def gd_on_ell(loss, W0, steps: int, eps: float):
     return np.array(vals)
 
 
-def check_ell_rate(ledger, claim_id, loss, ell_losses, *, seeds=None, note=""):
-    """Classical (Karimi et al. 2016, our check): ℓ_{t+1} − ℓ* ≤ (1 − μ/L)(ℓ_t − ℓ*) for GD on ℓ, η = 1/L."""
+def check_ell_rate(ledger, claim_id, loss, ell_losses, *, case=None, seeds=None, note=""):
+    """Classical (Karimi et al. 2016, our check), kind ``conclusion`` of that theorem:
+    ℓ_{t+1} − ℓ* ≤ (1 − μ/L)(ℓ_t − ℓ*) for GD on ℓ with η = 1/L; hypothesis 0 < μ ≤ L (the
+    constants of the loss class)."""
     gap = np.asarray(ell_losses) - loss.minimum
-    return ledger.check(claim_id, lhs=gap[1:], rel="<=", rhs=(1 - loss.mu / loss.L) * gap[:-1], rtol=1e-9,
-                        statement=r"\ell_{t+1}-\ell^*\le(1-\mu/L)(\ell_t-\ell^*)\ \text{(GD on }\ell,\ \eta=1/L)",
-                        source="PL + descent lemma for ell (Karimi et al. 2016)", provenance="derived",
-                        hypothesis_met=True, seeds=seeds, note=note)
+    return ledger.check(claim_id, kind="conclusion", lhs=gap[1:], rel="<=",
+                        rhs=(1 - loss.mu / loss.L) * gap[:-1], rtol=1e-9,
+                        statement=r"\ell_{t+1}-\ell^*\le(1-\mu/L)(\ell_t-\ell^*)"
+                                  r"\ \text{(GD on }\ell,\ \eta=1/L)",
+                        source="PL + descent lemma for ell (Karimi et al. 2016)",
+                        provenance="derived", hypothesis_met=bool(0 < loss.mu <= loss.L),
+                        case=case, seeds=seeds, note=note, control=CONTROL["ell_rate"])
 
 
 def escape_steps(losses) -> int:
@@ -664,30 +775,42 @@ def predicted_escape_slope(loss, h: int) -> float:
 
 
 def check_escape_slope(ledger, claim_id, eps_list, plateau, predicted: float, tol: float = 0.1, *,
-                       seeds=None, note="", expect="hold"):
-    """The fitted slope of the plateau length against ln(1/ε) is within ``tol`` (relative) of
-    :func:`predicted_escape_slope`."""
-    slope = float(np.polyfit(np.log(1.0 / np.asarray(eps_list, dtype=np.float64)), np.asarray(plateau, float), 1)[0])
-    return ledger.check(claim_id, lhs=abs(slope / predicted - 1.0), rel="<=", rhs=tol,
-                        statement=r"\left|\frac{dT_{\rm escape}/d\ln(1/\varepsilon)}{1/\ln(1+\eta_0\sigma_1(\nabla\ell(0)))}-1\right|\le" + f"{tol:g}",
-                        source="our derivation (linearisation at the saddle)", provenance="derived",
-                        hypothesis_met=None, seeds=seeds, note=(note + f" fitted slope {slope:.4f}, predicted {predicted:.4f}").strip(),
-                        expect=expect)
+                       case=None, seeds=None, note=""):
+    """Kind ``scaling``: the fitted slope of the plateau length against ln(1/ε) is within ``tol``
+    (relative) of :func:`predicted_escape_slope`."""
+    x = np.log(1.0 / np.asarray(eps_list, dtype=np.float64))
+    slope = float(np.polyfit(x, np.asarray(plateau, float), 1)[0])
+    return ledger.check(claim_id, kind="scaling", lhs=abs(slope / predicted - 1.0), rel="<=",
+                        rhs=tol,
+                        statement=r"\left|\frac{dT_{\rm escape}/d\ln(1/\varepsilon)}"
+                                  r"{1/\ln(1+\eta_0\sigma_1(\nabla\ell(0)))}-1\right|\le"
+                                  + f"{tol:g}",
+                        source="our derivation (linearisation at the saddle)",
+                        provenance="derived", hypothesis_met=None, case=case, seeds=seeds,
+                        control=CONTROL["escape"],
+                        note=(note + f" fitted slope {slope:.4f}, predicted {predicted:.4f}").strip())
 
 
-def check_floor(ledger, claim_id, losses, floor: float, *, seeds=None, note=""):
-    """Eckart–Young: 𝓛_t ≥ 𝓛*_h = ½Σ_{i>h}σ_i(Φ)² at every step when h < rank Φ."""
-    return ledger.check(claim_id, lhs=np.asarray(losses), rel=">=", rhs=floor, rtol=1e-10,
+def check_floor(ledger, claim_id, losses, floor: float, *, case=None, seeds=None, note=""):
+    """Eckart–Young, kind ``identity`` (true for every product of rank ≤ h):
+    𝓛_t ≥ 𝓛*_h = ½Σ_{i>h}σ_i(Φ)² at every step."""
+    return ledger.check(claim_id, kind="identity", lhs=np.asarray(losses), rel=">=", rhs=floor,
+                        rtol=1e-10,
                         statement=r"\mathcal L_t\ge\mathcal L^*_h=\tfrac12\sum_{i>h}\sigma_i(\Phi)^2",
-                        source="Eckart–Young (our application)", provenance="derived", hypothesis_met=True,
-                        seeds=seeds, note=note)
+                        source="Eckart–Young (our application)", provenance="derived",
+                        hypothesis_met=None, case=case, seeds=seeds, note=note)
 
 
-def check_reaches(ledger, claim_id, losses, target: float, eps: float, *, seeds=None, note="", expect="hold",
-                  hypothesis_met=None):
-    """The run ends with 𝓛_T − target ≤ ε(𝓛_0 − target)."""
+def check_reaches(ledger, claim_id, losses, target: float, eps: float, *, hypothesis_met,
+                  case=None, seeds=None, note="", expect="hold"):
+    """The run ends with 𝓛_T − target ≤ ε(𝓛_0 − target). Kind ``conclusion`` (convergence to the
+    target), or ``counterexample`` with ``expect="violation"``."""
+    bad = _must_fail(expect)
     losses = np.asarray(losses, dtype=np.float64)
-    return ledger.check(claim_id, lhs=losses[-1] - target, rel="<=", rhs=eps * (losses[0] - target),
-                        statement=r"\mathcal L_T-\mathcal L^\dagger\le\varepsilon(\mathcal L_0-\mathcal L^\dagger)",
+    return ledger.check(claim_id, kind="counterexample" if bad else "conclusion",
+                        lhs=losses[-1] - target, rel="<=", rhs=eps * (losses[0] - target),
+                        statement=r"\mathcal L_T-\mathcal L^\dagger\le\varepsilon"
+                                  r"(\mathcal L_0-\mathcal L^\dagger)",
                         source="linear convergence to the target value", provenance="derived",
-                        hypothesis_met=hypothesis_met, seeds=seeds, note=note, expect=expect)
+                        hypothesis_met=hypothesis_met, case=case, seeds=seeds, note=note,
+                        control=None if bad else CONTROL["reaches"])

@@ -165,6 +165,7 @@ def test_verify_cli_exits_1_on_violation(tmp_path):
     run = lambda ch: subprocess.run([sys.executable, "-m", "ntkbook", "verify", "--chapter", ch,  # noqa: E731
                                      "--book", str(tmp_path / "book"), "--json", str(tmp_path / f"{ch}.json")],
                                     capture_output=True, text=True, timeout=300)
+    before = set(Path(tempfile.gettempdir()).glob("ntkbook-verify-*"))
     good, bad = run("good"), run("bad")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "[1/1] good/01_nb.md ... ok" in good.stdout and "good.bound" in good.stdout
@@ -173,7 +174,7 @@ def test_verify_cli_exits_1_on_violation(tmp_path):
     assert saved["claims"][0]["status"] == "holds" and saved["environment"]["scale"] == "small"
     assert bad.returncode == 1
     assert "ERROR" in bad.stdout and "violated" in bad.stdout
-    assert not list(Path(tempfile.gettempdir()).glob("ntkbook-verify-*"))  # nothing left behind
+    assert set(Path(tempfile.gettempdir()).glob("ntkbook-verify-*")) <= before  # nothing left behind
 
 
 def _names(deps):
@@ -181,7 +182,7 @@ def _names(deps):
 
 
 def test_environment_yml_mirrors_pyproject():
-    import tomllib
+    import tomllib  # Python >= 3.11, which pyproject.toml requires
 
     import yaml
 
@@ -196,14 +197,30 @@ def test_environment_yml_mirrors_pyproject():
             conda |= _names(x for x in d["pip"] if not x.startswith("-e"))
         else:
             conda |= _names([d])
-    conda = {"torch" if c == "pytorch" else c for c in conda} - {"python", "pip", "cpuonly"}
+    conda = {"torch" if c in ("pytorch", "pytorch-cpu") else c for c in conda} - {"python", "pip"}
     assert py == conda, f"only in pyproject: {py - conda}; only in environment.yml: {conda - py}"
 
 
 def test_torch_is_pinned_to_the_cpu_build_everywhere():
-    assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()
-    assert "-c constraints.txt" in (ROOT / "Makefile").read_text()
-    assert "pytorch=2.13.0" in (ROOT / "environment.yml").read_text()
+    """pip: constraints.txt pins torch, the Makefile installs with it (and TORCH_INDEX_URL for an
+    index of CPU wheels); conda: a spec conda-forge can solve that selects its CPU build."""
+    import yaml
+
+    pin = re.search(r"^torch==([0-9.]+)\s*$", (ROOT / "constraints.txt").read_text(), re.M)
+    assert pin, "constraints.txt pins torch==X.Y.Z"
+    version = pin.group(1)
+    make = (ROOT / "Makefile").read_text()
+    assert "-c constraints.txt" in make and "TORCH_INDEX_URL" in make
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"], "conda-forge alone (the pytorch channel is frozen)"
+    specs = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert "cpuonly" not in specs, "cpuonly belongs to the frozen pytorch channel"
+    torch_specs = [d for d in specs if re.split(r"[<>=!~ ]", d)[0] in ("pytorch", "pytorch-cpu")]
+    assert len(torch_specs) == 1, torch_specs
+    spec = torch_specs[0].replace(" ", "")
+    # conda-forge's CPU build: the pytorch-cpu metapackage, or pytorch with a cpu* build string
+    assert spec in (f"pytorch-cpu={version}", f"pytorch-cpu=={version}",
+                    f"pytorch={version}=cpu*", f"pytorch=={version}=cpu*"), spec
 
 
 def test_ci_runs_the_readme_test_command():

@@ -11,7 +11,14 @@ import torch
 from ntkbook import data, kernels, models
 from ntkbook import du2019 as du
 from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
+from ntkbook.ledger import Ledger
 
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A factory of throw-away ledgers: a claim id may be recorded once per ledger, so each
+    negative control after a passing check of the same claim gets its own."""
+    return lambda: Ledger("du2019", "control", directory=tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -118,80 +125,108 @@ def test_flow_run_records(flow):
 
 
 # ------------------------------------------------------------------ page 01: negative controls
-def test_data_assumption(ledger, X, y):
-    du.check_data(ledger, X, y, C=1.0)
-    with pytest.raises(AssumptionError, match="parallel"):
-        du.check_data(ledger, torch.cat([X, X[:1]]))
+def test_data_assumption(ledger, fresh, X, y):
+    rec = du.check_data(ledger, X, y, C=1.0)
+    assert rec.kind == "assumption" and rec.status == "holds" and rec.hypothesis_met is None
+    with pytest.raises(ClaimViolation):                      # a duplicated input
+        du.check_data(fresh(), torch.cat([X, X[:1]]))
+    with pytest.raises(ClaimViolation):                      # an antipodal input
+        du.check_data(fresh(), torch.cat([X, -X[:1]]))
     with pytest.raises(AssumptionError, match="bounded labels"):
-        du.check_data(ledger, X, 3 * y.sign(), C=1.0)
+        du.check_data(fresh(), X, 3 * y.sign(), C=1.0)
 
 
-def test_homogeneity(ledger, X):
+def test_homogeneity(ledger, fresh, X):
     p = models.TwoLayerReLU.init(64, X.shape[1], seed=0, dev="cpu")
-    du.check_homogeneity(ledger, X, p, scales=[0.5, 3.0])
+    assert du.check_homogeneity(ledger, X, p, scales=[0.5, 3.0]).kind == "identity"
     with pytest.raises(ClaimViolation):                      # c < 0: not positively homogeneous
-        du.check_homogeneity(ledger, X, p, scales=[-1.0])
+        du.check_homogeneity(fresh(), X, p, scales=[-1.0])
 
 
-def test_init_variance_and_moments(ledger, X):
+def test_init_variance_and_moments(ledger, fresh, X):
     du.check_init_variance(ledger, du.init_output_moments(X, 64, range(200)))
     with pytest.raises(ClaimViolation):                      # w_r ~ N(0, 1.5^2 I): variance 1.125
-        du.check_init_variance(ledger, du.init_output_moments(X, 64, range(200), w_std=1.5))
+        du.check_init_variance(fresh(), du.init_output_moments(X, 64, range(200), w_std=1.5))
     p = models.TwoLayerReLU.init(5000, X.shape[1], seed=1, dev="cpu")
     du.check_init_moments(ledger, p["W"], p["a"])
     with pytest.raises(ClaimViolation):
-        du.check_init_moments(ledger, 1.5 * p["W"], p["a"])
+        du.check_init_moments(fresh(), 1.5 * p["W"], p["a"])
     with pytest.raises(ClaimViolation):
-        du.check_init_moments(ledger, p["W"], 0.5 * p["a"])
+        du.check_init_moments(fresh(), p["W"], 0.5 * p["a"])
 
 
-def test_gradient_formula(ledger, X, y):
+def test_gradient_formula(ledger, fresh, X, y):
     p = models.TwoLayerReLU.init(64, X.shape[1], seed=2, dev="cpu")
     du.check_gradient_formula(ledger, X, y, p)
-    p["W"][0] = 0.0                                          # exact ties: sigma'(0) = 0 vs 1{0 >= 0}
+    tied = {k: v.clone() for k, v in p.items()}
+    tied["W"][0] = 0.0                                       # exact ties: sigma'(0) = 0 vs 1{0 >= 0}
     with pytest.raises(ClaimViolation):
-        du.check_gradient_formula(ledger, X, y, p)
+        du.check_gradient_formula(fresh(), X, y, tied)
+    rec = du.check_gradient_formula(ledger, X, y, tied, expect="violation")
+    assert rec.id == "du2019.eq3.tie" and rec.status == "expected violation"
+    with pytest.raises(ExpectedViolationHeld):               # without a tie it cannot fail
+        du.check_gradient_formula(fresh(), X, y, p, expect="violation")
 
 
-def test_prediction_dynamics(ledger, X, y):
+def test_prediction_dynamics(ledger, fresh, X, y):
     p = models.TwoLayerReLU.init(256, X.shape[1], seed=4, dev="cpu")
     du.check_prediction_dynamics(ledger, X, y, p)
     with pytest.raises(ClaimViolation):                      # a_r = ±2 breaks a_r^2 = 1 in eq. (7)
-        du.check_prediction_dynamics(ledger, X, y, {**p, "a": 2 * p["a"]})
+        du.check_prediction_dynamics(fresh(), X, y, {**p, "a": 2 * p["a"]})
 
 
-def test_mc_kernels(ledger, X):
+def test_mc_kernels(ledger, fresh, X):
     S = 20_000
     H1, K1 = kernels.h_infinity(X), kernels.arccos1(X)
     du.check_mc_entries(ledger, H1, lambda: du.mc_moments(X, S, 0), S, "du2019.h1.mc", "", "")
     du.check_mc_entries(ledger, K1, lambda: du.mc_moments(X, S, 1, "relu"), S, "du2019.h2.mc", "", "")
     with pytest.raises(ClaimViolation):
-        du.check_mc_entries(ledger, 1.05 * H1, lambda: du.mc_moments(X, S, 0), S, "du2019.h1.mc", "", "")
+        du.check_mc_entries(fresh(), 1.05 * H1, lambda: du.mc_moments(X, S, 0), S, "du2019.h1.mc", "", "")
     with pytest.raises(ClaimViolation):
-        du.check_mc_entries(ledger, 1.2 * K1, lambda: du.mc_moments(X, S, 1, "relu"), S, "du2019.h2.mc", "", "")
+        du.check_mc_entries(fresh(), 1.2 * K1, lambda: du.mc_moments(X, S, 1, "relu"), S,
+                            "du2019.h2.mc", "", "")
 
 
-def test_theorem31_and_antipodal(ledger, X):
+def test_theorem31_and_antipodal(ledger, fresh, X):
     d = X.shape[1]
-    du.check_lambda0_positive(ledger, [X, data.sphere(5, 3, seed=9)], "du2019.thm3.1", hypothesis_met=True)
-    with pytest.raises(ClaimViolation):                      # a duplicated input
-        du.check_lambda0_positive(ledger, torch.cat([X, X[:1]]), "du2019.thm3.1", hypothesis_met=False)
-    du.check_lambda0_positive(ledger, du.antipodal_data(1, d, 0, extra=3), "du2019.thm3.1.antipodal_one",
-                              hypothesis_met=False)
-    du.check_lambda0_positive(ledger, du.antipodal_data(d, d, 0), "du2019.thm3.1.antipodal_d", hypothesis_met=False)
+    rec = du.check_lambda0_positive(ledger, [X, data.sphere(5, 3, seed=9)])
+    assert rec.kind == "conclusion" and rec.hypothesis_met is True and rec.status == "holds"
+    with pytest.raises(ClaimViolation):                      # a duplicated input: hypothesis broken
+        du.check_lambda0_positive(fresh(), torch.cat([X, X[:1]]))
+    one = du.check_lambda0_positive(ledger, du.antipodal_data(1, d, 0, extra=3),
+                                    "du2019.thm3.1.antipodal_one")
+    assert one.status == "holds beyond hypothesis"
+    du.check_lambda0_positive(ledger, du.antipodal_data(d, d, 0), "du2019.thm3.1.antipodal_d")
     with pytest.raises(ClaimViolation):                      # d + 1 antipodal pairs
-        du.check_lambda0_positive(ledger, du.antipodal_data(d + 1, d, 0), "du2019.thm3.1.antipodal_many",
-                                  hypothesis_met=False)
+        du.check_lambda0_positive(fresh(), du.antipodal_data(d + 1, d, 0), "du2019.thm3.1.antipodal_many")
+    rec = du.check_lambda0_positive(ledger, du.antipodal_data(d + 1, d, 0), "du2019.thm3.1.antipodal_many",
+                                    expect="violation")
+    assert rec.kind == "counterexample" and rec.status == "expected violation"
     with pytest.raises(ExpectedViolationHeld):               # one pair is not a counterexample
-        du.check_lambda0_positive(ledger, du.antipodal_data(1, d, 0, extra=3), "du2019.thm3.1.antipodal_many",
-                                  hypothesis_met=False, expect="violation")
+        du.check_lambda0_positive(fresh(), du.antipodal_data(1, d, 0, extra=3),
+                                  "du2019.thm3.1.antipodal_many", expect="violation")
 
 
-def test_closest_pair_claim(ledger):
+def test_angle_slope(ledger, fresh, X):
+    e = X[1] - (X[1] @ X[0]) * X[0]
+    e = e / e.norm()
+    thetas = np.logspace(-4, -2, 5)
+    lam = []
+    for t in thetas:
+        Xt = X.clone()
+        Xt[1] = math.cos(t) * X[0] + math.sin(t) * e
+        lam.append(kernels.lambda_min(kernels.h_infinity(Xt)))
+    kw = dict(tol=0.05, control=du.CONTROL["angle_slope"], provenance="derived")
+    assert du.check_slope(ledger, thetas, lam, "du2019.thm3.1.angle_slope", target=1.0, **kw).kind == "scaling"
+    with pytest.raises(ClaimViolation):                      # a wrong exponent
+        du.check_slope(fresh(), thetas, lam, "du2019.thm3.1.angle_slope", target=0.5, **kw)
+
+
+def test_closest_pair_claim(ledger, fresh):
     sets = [data.sphere(6, 3, seed=s) for s in range(5)]
     du.check_closest_pair(ledger, sets)
     with pytest.raises(ClaimViolation):
-        du.check_closest_pair(ledger, sets, factor=0.5)
+        du.check_closest_pair(fresh(), sets, factor=0.5)
 
 
 def test_antipodal_spectrum_claim(ledger):
@@ -206,7 +241,7 @@ def test_antipodal_spectrum_claim(ledger):
 
 
 # ------------------------------------------------------------------ page 02
-def test_remark31_slopes(ledger, X):
+def test_remark31_slopes(ledger, fresh, X):
     H_inf = kernels.h_infinity(X)
     widths = [100, 400, 1600, 6400]
     dev = [np.mean([du.init_deviation(X, m, s, H_inf) for s in range(8)]) for m in widths]
@@ -214,26 +249,30 @@ def test_remark31_slopes(ledger, X):
     du.check_slope(ledger, widths, dev, "du2019.remark3.1.slope_t", tol=0.15, at_most=True)
     wrong = [np.mean([du.init_deviation(X, m, s, 1.05 * H_inf) for s in range(8)]) for m in widths]
     with pytest.raises(ClaimViolation):                      # a wrong limit: the deviation saturates
-        du.check_slope(ledger, widths, wrong, "du2019.remark3.1.slope")
+        du.check_slope(fresh(), widths, wrong, "du2019.remark3.1.slope")
     with pytest.raises(ClaimViolation):
-        du.check_slope(ledger, widths, wrong, "du2019.remark3.1.slope_t", tol=0.15, at_most=True)
+        du.check_slope(fresh(), widths, wrong, "du2019.remark3.1.slope_t", tol=0.15, at_most=True)
 
 
-def test_lemma31(ledger, X, lam0):
+def test_lemma31(ledger, fresh, X, lam0):
     n, delta = X.shape[0], 0.1
     run = du.lemma31_run(X, du.m_lemma31(n, lam0, delta), range(10))
-    du.check_lemma31(ledger, run, delta, n)
-    assert ledger.records[-1].hypothesis_met is True
-    with pytest.raises(ClaimViolation):                      # far too narrow
-        du.check_lemma31(ledger, du.lemma31_run(X, 6, range(20)), delta, n)
+    recs = du.check_lemma31(ledger, run, delta, n)
+    assert all(r.hypothesis_met is True and r.kind == "step" for r in recs)
+    assert all(r.status == "not refuted (low power)" for r in recs)   # 0/10: bound 0.26 > delta
+    narrow = du.lemma31_run(X, 6, range(20))                 # far too narrow
+    for part in ("lambda_min", "norm"):
+        with pytest.raises(ClaimViolation):
+            du.check_lemma31(fresh(), narrow, delta, n, parts=(part,))
 
 
 # ------------------------------------------------------------------ page 03
-def test_anticoncentration_claim(ledger, X):
+def test_anticoncentration_claim(ledger, fresh, X):
     count, trials = du.anticoncentration_counts(X, 5000, range(10), 0.5)
-    du.check_anticoncentration(ledger, count, trials, 0.5, "du2019.lemma3.2.anticoncentration.R0.5")
+    rec = du.check_anticoncentration(ledger, count, trials, 0.5)
+    assert rec.id == "du2019.lemma3.2.anticoncentration[R=0.5]" and rec.status == "holds"
     with pytest.raises(ClaimViolation):                      # bound tightened by 10%
-        du.check_anticoncentration(ledger, count, trials, 0.5, "du2019.lemma3.2.anticoncentration.R0.5", factor=0.9)
+        du.check_anticoncentration(fresh(), count, trials, 0.5, factor=0.9)
 
 
 def test_lemma32_holds_at_its_radius(ledger, X, lam0):
@@ -242,76 +281,82 @@ def test_lemma32_holds_at_its_radius(ledger, X, lam0):
     runs = du.lemma32_runs(X, du.m_lemma31(n, lam0, delta), range(10), R, modes=("off", "eigen"))
     du.check_lemma32(ledger, runs["off"], delta, n, parts=("events", "markov", "norm"))
     du.check_lemma32(ledger, runs["eigen"], delta, n, parts=("lambda_min",))
-    assert all(r.hypothesis_met for r in ledger.records)
+    assert all(r.hypothesis_met is not False for r in ledger.records)
+    assert [r.kind for r in ledger.records] == ["identity", "step", "step", "step"]
 
 
-def test_lemma32_negative_controls(ledger, X, lam0):
+def test_lemma32_negative_controls(ledger, fresh, X, lam0):
     n, delta = X.shape[0], 0.1
     seeds = range(6)
     big = du.lemma32_run(X, 400, seeds, 0.1, mode="off")
     with pytest.raises(ClaimViolation):                      # R far above c delta lambda0 / n^2
-        du.check_lemma32(ledger, big, delta, n, parts=("norm",))
-    du.check_lemma32(ledger, big, delta, n, prefix="du2019.lemma3.2.large_R", parts=("norm",), expect="violation")
+        du.check_lemma32(fresh(), big, delta, n, parts=("norm",))
+    rec, = du.check_lemma32(ledger, big, delta, n, parts=("norm",), expect="violation")
+    assert rec.id == "du2019.lemma3.2.large_R" and rec.status == "expected violation"
     outside = du.lemma32_run(X, 400, seeds, 0.01, mode="flip", radius_factor=3.0)
     with pytest.raises(ClaimViolation):                      # perturbation leaves the ball: flips outside A_ir
-        du.check_lemma32(ledger, outside, delta, n, parts=("events",))
+        du.check_lemma32(fresh(), outside, delta, n, parts=("events",))
     far = du.lemma32_run(X, 400, seeds, 1e-3, mode="off", radius_factor=1000.0)
-    with pytest.raises(ClaimViolation):                      # Markov step with the wrong radius
-        du.check_lemma32(ledger, far, delta, n, parts=("markov",))
+    with pytest.raises(ClaimViolation):                      # Markov step outside the ball
+        du.check_lemma32(fresh(), far, delta, n, parts=("markov",))
     narrow = du.lemma32_run(X, 2, range(20), du.R_lemma32(n, lam0, delta), mode="eigen")
     with pytest.raises(ClaimViolation):                      # width 2: some input is inactive on both neurons
-        du.check_lemma32(ledger, narrow, delta, n, parts=("lambda_min",))
+        du.check_lemma32(fresh(), narrow, delta, n, parts=("lambda_min",))
 
 
 # ------------------------------------------------------------------ page 04
-def test_lemma33(ledger, flow):
-    du.check_lemma33(ledger, flow)
-    assert ledger.records[-1].hypothesis_met is True
+def test_lemma33(ledger, fresh, flow):
+    recs = du.check_lemma33(ledger, flow)
+    assert all(r.hypothesis_met is True and r.status == "holds" for r in recs)
     with pytest.raises(ClaimViolation):                      # rate made 10x faster than claimed
-        du.check_decay(ledger, flow, "du2019.lemma3.3", True, "", rate_factor=10.0)
+        du.check_lemma33(fresh(), flow, rate_factor=10.0)
     with pytest.raises(ClaimViolation):                      # R' made 100x smaller
-        du.check_lemma33(ledger, flow, radius_factor=0.01)
+        du.check_lemma33(fresh(), flow, radius_factor=0.01)
 
 
-def test_lemma34(ledger, X, y, flow):
-    du.check_lemma34(ledger, flow, 0.1)
-    with pytest.raises(ClaimViolation):                      # R' < R claimed as holding: it does not
-        du.check_lemma34(ledger, flow, 0.1, expect_hypothesis="hold")
+def test_lemma34(ledger, fresh, X, y, flow):
+    lam, hyp = du.check_lemma34(ledger, flow, 0.1)
+    assert lam.status == "holds beyond hypothesis" and hyp.status == "expected violation"
+    with pytest.raises(ClaimViolation):                      # R' < R as an assumption of the run: it fails
+        du.check_lemma34(fresh(), flow, 0.1, expect_hypothesis="hold")
     with pytest.raises(ExpectedViolationHeld):               # with a huge c, R' < R does hold
-        du.check_lemma34(ledger, flow, 0.1, c=1e9)
+        du.check_lemma34(fresh(), flow, 0.1, c=1e9)
     tiny = du.flow_run(X, y, 4, seed=0, t_max=1.0, dt=0.2, every=1)
     with pytest.raises(ClaimViolation):                      # width 4: lambda_min(H) < lambda0/2
-        du.check_lemma34(ledger, tiny, 0.1)
+        du.check_lemma34(fresh(), tiny, 0.1)
 
 
-def test_thm32(ledger, X, y):
+def test_thm32(ledger, fresh, X, y):
     runs = [du.flow_run(X, y, 500, seed=s, t_max=6.0, dt=0.3, every=2) for s in range(5)]
-    du.check_thm32(ledger, runs, 0.1, hypothesis_met=False)
+    rec = du.check_thm32(ledger, runs, 0.1)
+    assert rec.status == "not refuted (low power)" and rec.hypothesis_met is False
     with pytest.raises(ClaimViolation):
-        du.check_thm32(ledger, runs, 0.1, hypothesis_met=False, rate_factor=10.0)
+        du.check_thm32(fresh(), runs, 0.1, rate_factor=10.0)
 
 
-def test_rate(ledger, flow):
-    du.check_rate(ledger, flow)
+def test_rate(ledger, fresh, flow):
+    assert du.check_rate(ledger, flow).status == "holds beyond hypothesis"
     with pytest.raises(ClaimViolation):                      # a rate 5x faster than lambda0 is not reached
-        du.check_rate(ledger, flow, factor=5.0)
+        du.check_rate(fresh(), flow, factor=5.0)
 
 
-def test_joint_training(ledger, flow, joint, X, y):
-    du.check_decay(ledger, joint, "du2019.thm3.3", False, "")
+def test_joint_training(ledger, fresh, flow, joint, X, y):
+    kw = dict(kind="conclusion", hypothesis_met=du.thm32_hypothesis(joint, 0.1), source="",
+              control=du.CONTROL["thm3.3"])
+    du.check_decay(ledger, joint, "du2019.thm3.3", **kw)
     with pytest.raises(ClaimViolation):
-        du.check_decay(ledger, joint, "du2019.thm3.3", False, "", rate_factor=10.0)
-    du.check_joint(ledger, joint)
+        du.check_decay(fresh(), joint, "du2019.thm3.3", rate_factor=10.0, **kw)
+    assert [r.kind for r in du.check_joint(ledger, joint)] == ["identity"] * 3
     with pytest.raises(AssumptionError, match="joint training"):
-        du.check_joint(ledger, flow)                         # a fixed: there is no G
+        du.check_joint(fresh(), flow)                        # a fixed: there is no G
     with pytest.raises(ClaimViolation):                      # an indefinite "G"
-        du.check_joint(ledger, dataclasses.replace(joint, lam_min_G=joint.lam_min_G - 1.0))
+        du.check_joint(fresh(), dataclasses.replace(joint, lam_min_G=joint.lam_min_G - 1.0))
     with pytest.raises(ClaimViolation):                      # a quadratic form that shrinks
-        du.check_joint(ledger, dataclasses.replace(joint, quad_HG=0.5 * joint.quad_H))
+        du.check_joint(fresh(), dataclasses.replace(joint, quad_HG=0.5 * joint.quad_H))
     du.check_joint_drift(ledger, joint)
     with pytest.raises(ClaimViolation):
-        du.check_joint_drift(ledger, joint, factor=0.01)
+        du.check_joint_drift(fresh(), joint, factor=0.01)
     gd = du.flow_run(X, y, 1000, seed=0, t_max=8.0, dt=0.5, every=2, train_a=True, method="euler")
     with pytest.raises(ClaimViolation):                      # GD with a finite step does not conserve it
-        du.check_balance(ledger, gd, "du2019.thm3.3.balance")
-    du.check_balance(ledger, gd, "du2019.thm3.3.balance_gd", hypothesis_met=False, expect="violation")
+        du.check_balance(fresh(), gd)
+    assert du.check_balance(ledger, gd, expect="violation").status == "expected violation"

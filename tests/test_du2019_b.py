@@ -14,11 +14,20 @@ import torch
 
 from ntkbook import data, kernels
 from ntkbook import du2019_gd as gd
+from ntkbook.du2019 import R_lemma32
 from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
+from ntkbook.ledger import Ledger
 from ntkbook.models import TwoLayerReLU
 
 DELTA = 0.1
+M_THM = 1e20                      # "the theorem's width": never reached by these runs
 
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A factory of throw-away ledgers: a claim id may be recorded once per ledger, so each
+    negative control after a passing check of the same claim gets its own."""
+    return lambda: Ledger("du2019", "control", directory=tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +99,22 @@ def test_proof_quantities_consistent(wide_run):
     assert 0 < C["cor4.1"] < gd.C_COR41 and 0 < C["quad"] < 1
 
 
-def test_rate_holds_and_smallest_width(small):
+def test_c_max_and_hypothesis():
+    import sympy as sp
+    c, n = sp.symbols("c n", positive=True)
+    # the chain with R = c32 delta lambda0 / n^2 and Lemma 4.1's C, in units of eta lambda0
+    C41, c32 = 2 / sp.sqrt(2 * sp.pi), sp.sqrt(2 * sp.pi) / 16
+    sol = sp.solve(sp.Eq(-1 + 2 * C41 * c32 * (1 + 1 / sp.sqrt(n)) + c, sp.Rational(-1, 2)), c)[0]
+    for k in (2, 6, 30):
+        assert gd.c_max_chain(k) == pytest.approx(float(sol.subs(n, k)), rel=1e-12)
+        assert gd.c_max_chain(k) == pytest.approx(0.25 - 0.25 / math.sqrt(k), rel=1e-12)
+    lam0 = 0.4
+    assert gd.thm41_hypothesis(6, 10**9, lam0, gd.eta_theorem(lam0, 6, 0.1), 1e8)
+    assert not gd.thm41_hypothesis(6, 10**9, lam0, gd.eta_theorem(lam0, 6, 0.5), 1e8)  # step
+    assert not gd.thm41_hypothesis(6, 10**7, lam0, gd.eta_theorem(lam0, 6, 0.1), 1e8)  # width
+
+
+def test_rate_holds_and_smallest_width(small, ledger):
     s = small
     L = np.array([[4.0, 3.0, 2.0], [4.0, 4.0, 4.0]])
     assert list(gd.rate_holds(L, eta=0.5, lam0=1.0)) == [True, False]
@@ -99,80 +123,102 @@ def test_rate_holds_and_smallest_width(small):
     assert search.tried[search.m_star] >= 0.9
     below = [p for m, p in search.tried.items() if m == search.m_star - 1]
     assert search.m_star == 1 or (below and below[0] < 0.9)
+    rec = gd.check_width_heldout(ledger, s["X"], s["y"], search, range(100, 110))
+    assert rec.kind == "reproduction" and rec.status in ("reproduced", "not reproduced")
 
 
 # ---------------------------------------------------------------------------------------------
 # page 05: Theorem 4.1 and its proof
 # ---------------------------------------------------------------------------------------------
-def test_rate_probability_too_narrow(small, ledger):
+def test_rate_probability_too_narrow(small, ledger, fresh):
     s = small
-    seeds = list(range(20))
+    seeds = list(range(30))
     eta = gd.eta_theorem(s["lam0"], s["n"], 1.0)
     K = int(np.ceil(6 * s["n"] ** 2 / s["lam0"] ** 2))
     L = gd.batched_gd_losses(s["X"], s["y"], 64, seeds, eta, K)
-    gd.check_rate_probability(ledger, L, eta, s["lam0"], "du2019.thm4.1.c1", DELTA, seeds)
+    rec = gd.check_rate_probability(ledger, L, eta, s["lam0"], DELTA, seeds, case="c=1",
+                                    hypothesis_met=gd.thm41_hypothesis(s["n"], 64, s["lam0"], eta, M_THM))
+    assert rec.status == "holds beyond hypothesis"
     L1 = gd.batched_gd_losses(s["X"], s["y"], 1, seeds, eta, K)
     with pytest.raises(ClaimViolation):
-        gd.check_rate_probability(ledger, L1, eta, s["lam0"], "du2019.thm4.1.c1", DELTA, seeds)
+        gd.check_rate_probability(fresh(), L1, eta, s["lam0"], DELTA, seeds, case="c=1",
+                                  hypothesis_met=False)
 
 
-def test_rate_eta_far_above_bound(small, ledger):
+def test_rate_eta_far_above_bound(small, ledger, fresh):
     s = small
     W = TwoLayerReLU.init(64, s["d"], 0, dev="cpu")["W"]
     lam_max = kernels.lambda_max(kernels.gram(s["X"], W))
     L = gd.gd_losses(s["X"], s["y"], 64, 0, 0.5 / lam_max, 60)
-    gd.check_rate(ledger, L, 0.5 / lam_max, s["lam0"], claim="du2019.thm4.1.practical.f0.5")
+    gd.check_rate(ledger, L, 0.5 / lam_max, s["lam0"], hypothesis_met=False, case="f=0.5")
     for f in (1.97, 3.0):
         L = gd.gd_losses(s["X"], s["y"], 64, 0, f / lam_max, 60)
         with pytest.raises(ClaimViolation):
-            gd.check_rate(ledger, L, f / lam_max, s["lam0"], claim=f"du2019.thm4.1.practical.f{f:g}")
-        gd.check_rate(ledger, L, f / lam_max, s["lam0"], claim=f"du2019.thm4.1.practical.f{f:g}",
-                      expect="violation")
-    # the expected violation must fail when the step is small
+            gd.check_rate(fresh(), L, f / lam_max, s["lam0"], hypothesis_met=False, case=f"f={f:g}")
+        rec = gd.check_rate(ledger, L, f / lam_max, s["lam0"], hypothesis_met=False, case=f"f={f:g}",
+                            expect="violation")
+        assert rec.id == f"du2019.thm4.1.large_step[f={f:g}]"
+    # the counterexample must fail when the step is small
     L = gd.gd_losses(s["X"], s["y"], 64, 0, 0.5 / lam_max, 60)
     with pytest.raises(ExpectedViolationHeld):
-        gd.check_rate(ledger, L, 0.5 / lam_max, s["lam0"], claim="du2019.thm4.1.practical.f3", expect="violation")
+        gd.check_rate(fresh(), L, 0.5 / lam_max, s["lam0"], hypothesis_met=False, expect="violation")
 
 
 def test_proof_holds_when_wide(wide_run, ledger):
-    recs = gd.check_proof(ledger, wide_run, DELTA)
+    recs = gd.check_proof(ledger, wide_run, DELTA, m_thm=M_THM)
     assert len(recs) == 11 and all(r.ok for r in recs.values())
+    kinds = {name: r.kind for name, r in recs.items()}
+    assert kinds["eq.decomposition"] == kinds["lemma4.1.hperp"] == kinds["eq.I2"] == "identity"
+    assert recs["cor4.1"].hypothesis_met is True and recs["cond4.1"].hypothesis_met is False
+    assert recs["eq.decomposition"].hypothesis_met is None
 
 
 @pytest.mark.parametrize("name", ["lemma3.2.gd", "eq.chain", "cond4.1"])
 def test_proof_too_narrow(narrow_run, ledger, name):
     with pytest.raises(ClaimViolation):
-        gd.check_proof(ledger, narrow_run, DELTA, only=[name])
+        gd.check_proof(ledger, narrow_run, DELTA, m_thm=M_THM, only=[name])
 
 
-@pytest.mark.parametrize("name,key", [("cor4.1", "cor4.1"), ("lemma4.1", "lemma4.1"),
+@pytest.mark.parametrize("name,key", [("cor4.1", "cor4.1"), ("lemma4.1.event", "lemma4.1"),
                                       ("lemma4.1.hperp_C", "hperp"), ("eq.I2_C", "I2"),
                                       ("eq.quadratic", "quad")])
-def test_proof_constant_tightened(wide_run, ledger, name, key):
+def test_proof_constant_tightened(wide_run, ledger, fresh, name, key):
     C = gd.empirical_constants(wide_run, DELTA)
     ckey = {"hperp": "lemma4.1", "I2": "lemma4.1"}.get(key, key)
-    gd.check_proof(ledger, wide_run, DELTA, only=[name], constants={ckey: 1.01 * C[key]})
+    gd.check_proof(ledger, wide_run, DELTA, m_thm=M_THM, only=[name], constants={ckey: 1.01 * C[key]})
     with pytest.raises(ClaimViolation):
-        gd.check_proof(ledger, wide_run, DELTA, only=[name], constants={ckey: 0.5 * C[key]})
+        gd.check_proof(fresh(), wide_run, DELTA, m_thm=M_THM, only=[name],
+                       constants={ckey: 0.5 * C[key]})
 
 
 @pytest.mark.parametrize("name,key", [("lemma4.1.hperp", "hperp_sum"), ("eq.I2", "I2_sum")])
 def test_intermediate_bound_tightened(wide_run, ledger, name, key):
     with pytest.raises(ClaimViolation):
-        gd.check_proof(ledger, wide_run, DELTA, only=[name], constants={key: 1e-3})
+        gd.check_proof(ledger, wide_run, DELTA, m_thm=M_THM, only=[name], constants={key: 1e-3})
 
 
-def test_decomposition_needs_the_realized_radius(small, wide_run, ledger):
+def test_lemma41_probability(small, ledger, fresh):
     s = small
-    from ntkbook.du2019 import R_lemma32
+    seeds = range(30)
+    counts = gd.lemma41_counts(s["X"], 64, seeds, 0.05)
+    assert gd.check_lemma41(ledger, counts, 64, s["n"], 0.05, DELTA, seeds).status == "holds"
+    with pytest.raises(ClaimViolation):                      # the constant tightened tenfold
+        gd.check_lemma41(fresh(), counts, 64, s["n"], 0.05, DELTA, seeds, factor=0.1)
+
+
+def test_decomposition_needs_the_realized_radius(small, wide_run, ledger, fresh):
+    s = small
     run = gd.gd_proof_run(s["X"], s["y"], 64, 0, s["eta"], 100, lam0=s["lam0"],
                           radius=R_lemma32(s["n"], s["lam0"], DELTA))
     with pytest.raises(ClaimViolation):
-        gd.check_proof(ledger, run, DELTA, only=["eq.decomposition"])
-    gd.check_proof(ledger, run, DELTA, prefix="du2019.paper_R", only=["eq.decomposition"], expect="violation")
-    with pytest.raises(ExpectedViolationHeld):
-        gd.check_proof(ledger, wide_run, DELTA, prefix="du2019.paper_R", only=["eq.decomposition"],
-                       expect="violation")
+        gd.check_proof(ledger, run, DELTA, m_thm=M_THM, only=["eq.decomposition"])
+    rec = gd.check_decomposition_paper_radius(fresh(), run)
+    assert rec.kind == "counterexample" and rec.status == "expected violation"
+    everything = gd.gd_proof_run(s["X"], s["y"], 64, 0, s["eta"], 50, lam0=s["lam0"], radius=10.0)
+    with pytest.raises(ExpectedViolationHeld):               # S_i^perp = all neurons: it holds
+        gd.check_decomposition_paper_radius(fresh(), everything)
+    with pytest.raises(ValueError):
+        gd.check_decomposition_paper_radius(fresh(), wide_run)
 
 
 def test_divergence_threshold(small):
@@ -189,47 +235,46 @@ def test_divergence_threshold(small):
 # ---------------------------------------------------------------------------------------------
 # page 06: width
 # ---------------------------------------------------------------------------------------------
-def test_width_claims(small, ledger):
+def test_width_claims(small, ledger, fresh):
     s = small
-    seeds = list(range(20))
+    seeds = list(range(30))
     eta = gd.eta_theorem(s["lam0"], s["n"], 1.0)
     K = int(np.ceil(6 * s["n"] ** 2 / s["lam0"] ** 2))
     m_thm = gd.m_theorem(s["n"], s["lam0"], float(s["y"].pow(2).sum()), DELTA)
-    rec = gd.check_width(ledger, s["X"], s["y"], 64, seeds, eta, K, s["lam0"], m_thm, "du2019.thm4.1.width.n4")
-    assert rec.status == "holds beyond hypothesis"
+    rec = gd.check_width(ledger, s["X"], s["y"], 64, seeds, eta, K, s["lam0"], m_thm)
+    assert rec.status == "holds beyond hypothesis" and rec.id == "du2019.thm4.1.width[n=4]"
     with pytest.raises(ClaimViolation):           # too narrow
-        gd.check_width(ledger, s["X"], s["y"], 1, seeds, eta, K, s["lam0"], m_thm, "du2019.thm4.1.width.n4")
+        gd.check_width(fresh(), s["X"], s["y"], 1, seeds, eta, K, s["lam0"], m_thm)
     with pytest.raises(ExpectedViolationHeld):    # the narrow counterexample must fail
-        gd.check_width(ledger, s["X"], s["y"], 64, seeds, eta, K, s["lam0"], m_thm,
-                       "du2019.thm4.1.width.narrow.n4", expect="violation")
+        gd.check_width(fresh(), s["X"], s["y"], 64, seeds, eta, K, s["lam0"], m_thm, expect="violation")
 
 
-def test_sufficient_width_and_exponent(ledger):
+def test_sufficient_width_and_exponent(ledger, fresh):
     ns = np.array([4, 6, 8])
     m_thm = np.array([gd.m_theorem(n, 0.35, float(n), DELTA) for n in ns])
-    gd.check_sufficient_width(ledger, [8, 8, 8], m_thm)
+    assert gd.check_sufficient_width(ledger, [8, 8, 8], m_thm).kind == "identity"
     with pytest.raises(ClaimViolation):          # the width's constant tightened 1e15-fold
-        gd.check_sufficient_width(ledger, [8, 8, 8], 1e-15 * m_thm)
+        gd.check_sufficient_width(fresh(), [8, 8, 8], 1e-15 * m_thm)
     gd.check_width_exponent(ledger, ns, [8, 8, 8], m_thm)
     with pytest.raises(ClaimViolation):
-        gd.check_width_exponent(ledger, ns, 1e-3 * ns.astype(float) ** 8, m_thm)
+        gd.check_width_exponent(fresh(), ns, 1e-3 * ns.astype(float) ** 8, m_thm)
 
 
 # ---------------------------------------------------------------------------------------------
 # page 07: Figure 1
 # ---------------------------------------------------------------------------------------------
-def test_figure1_trends_and_slopes(ledger):
+def test_figure1_trends_and_slopes(ledger, fresh):
     widths = [50, 200, 800]
     decreasing = [1.0, 0.5, 0.25]
-    gd.check_trend(ledger, widths, decreasing, "du2019.fig1.pattern_trend", "s")
-    with pytest.raises(ClaimViolation):
-        gd.check_trend(ledger, widths, decreasing[::-1], "du2019.fig1.pattern_trend", "s")
+    assert gd.check_trend(ledger, widths, decreasing, "du2019.fig1.pattern_trend", "s").status == "reproduced"
+    rec = gd.check_trend(fresh(), widths, decreasing[::-1], "du2019.fig1.pattern_trend", "s")
+    assert rec.status == "not reproduced"                    # a reproduction never raises
     gd.check_exponent(ledger, widths, [w ** -0.5 for w in widths], "du2019.fig1.distance_slope")
     with pytest.raises(ClaimViolation):
-        gd.check_exponent(ledger, widths, [w ** -1.0 for w in widths], "du2019.fig1.distance_slope")
+        gd.check_exponent(fresh(), widths, [w ** -1.0 for w in widths], "du2019.fig1.distance_slope")
 
 
-def test_figure1_run_and_distance_radius(ledger):
+def test_figure1_run_and_distance_radius(ledger, fresh):
     n = d = 20
     X, y = data.sphere(n, d, seed=0), data.labels(n, seed=1)
     H = kernels.h_infinity(X)
@@ -237,8 +282,8 @@ def test_figure1_run_and_distance_radius(ledger):
     runs = [gd.figure1_run(X, y, m, 0, eta, 30) for m in (50, 800)]
     assert all(len(r.loss) == 31 and r.pattern_frac[0] == 0 and r.max_dist[0] == 0 for r in runs)
     gd.check_trend(ledger, [r.m for r in runs], [r.max_dist[-1] for r in runs], "du2019.fig1.distance_trend", "d")
-    gd.check_distance_radius(ledger, runs, n, lam0)
+    assert gd.check_distance_radius(ledger, runs, n, lam0).kind == "identity"
     with pytest.raises(ClaimViolation):
-        gd.check_distance_radius(ledger, runs, n, lam0, factor=1e-3)
+        gd.check_distance_radius(fresh(), runs, n, lam0, factor=1e-3)
     with pytest.raises(AssumptionError):
         gd.figure1_run(X, y, 50, 0, 1e4, 30)   # a step that blows up

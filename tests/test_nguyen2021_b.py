@@ -11,10 +11,9 @@ import sympy as sp
 import torch
 
 from ntkbook import data, models
-from ntkbook.errors import AssumptionError, ClaimViolation
-from ntkbook.nguyen2021 import theorem22
 from ntkbook import nguyen2021_widths as nw
-
+from ntkbook.errors import AssumptionError, ClaimViolation, ExpectedViolationHeld
+from ntkbook.nguyen2021 import theorem22
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +31,9 @@ def test_scaled_point_and_homogeneity(ledger, deep):
     q = nw.scaled_point(p, 2.0, model.L)
     assert torch.equal(q["W3"], torch.zeros_like(p["W3"]))
     assert torch.allclose(q["W1"], 2 * p["W1"])
-    nw.check_homogeneity(ledger, "nguyen2021.sec3_1.homogeneity", model, p, X, [0.5, 3.0])
+    assert nw.check_homogeneity(ledger, model, p, X, [0.5, 3.0], case="t").kind == "identity"
     with pytest.raises(ClaimViolation):          # wrong power of beta
-        nw.check_homogeneity(ledger, "nguyen2021.sec3_1.homogeneity.bad", model, p, X, [0.5, 3.0], power=model.L)
+        nw.check_homogeneity(ledger, model, p, X, [0.5, 3.0], case="bad", power=model.L)
     with pytest.raises(AssumptionError):
         nw.scaled_point(p, 0.0, model.L)
 
@@ -52,19 +51,26 @@ def test_beta_thresholds_and_negative_controls(ledger, deep):
     bp = nw.beta_polynomials(model, p, X, Y)
     th = nw.beta_thresholds(bp)
     for name in ("eq14", "eq15", "eq8"):
-        nw.check_poly_at_beta(ledger, f"nguyen2021.{name}", bp, name, th["star"] * (1 + 1e-9))
+        assert nw.check_poly_at_beta(ledger, bp, name, th["star"] * (1 + 1e-9), case="t").status == "holds"
         with pytest.raises(ClaimViolation):       # beta below its threshold
-            nw.check_poly_at_beta(ledger, f"nguyen2021.{name}.below", bp, name, th[name] * (1 - 1e-6))
-    nw.check_polynomial_matches_theorem22(ledger, "nguyen2021.eq14.identity", model, p, X, Y, bp, "eq14", th["star"])
-    nw.check_polynomial_matches_theorem22(ledger, "nguyen2021.eq8.identity", model, p, X, Y, bp, "eq8", th["star"])
+            nw.check_poly_at_beta(ledger, bp, name, th[name] * (1 - 1e-6), case="below")
+        rec = nw.check_poly_at_beta(ledger, bp, name, th[name] * (1 - 1e-6), case=f"below {name}", below=True)
+        assert rec.status == "expected violation"
+    nw.check_polynomial_matches_theorem22(ledger, model, p, X, Y, bp, "eq14", th["star"], case="t")
+    nw.check_polynomial_matches_theorem22(ledger, model, p, X, Y, bp, "eq8", th["star"], case="t")
     with pytest.raises(ClaimViolation):           # (15) is not the printed (9)
-        nw.check_polynomial_matches_theorem22(ledger, "nguyen2021.eq15.identity", model, p, X, Y, bp, "eq15", th["star"])
+        nw.check_polynomial_matches_theorem22(ledger, model, p, X, Y, bp, "eq15", th["star"], case="t")
+    rec = nw.check_eq15_vs_printed_eq9(ledger, model, p, X, Y, bp, th["star"], case="t")
+    assert rec.status == "erratum confirmed"
     b_pr = max(th["eq14"], th["eq8"], th["eq9_printed"])
     for c in ("cond7", "cond8", "cond9"):
-        nw.check_condition_at_beta(ledger, f"nguyen2021.sec3_1.printed.{c}", model, p, X, Y, b_pr * (1 + 1e-9), c)
-    binding = {"eq14": "cond7", "eq8": "cond8", "eq9_printed": "cond9"}[max(("eq14", "eq8", "eq9_printed"), key=th.get)]
+        nw.check_condition_at_beta(ledger, model, p, X, Y, b_pr * (1 + 1e-9), c, case="t")
+    binding = {"eq14": "cond7", "eq8": "cond8", "eq9_printed": "cond9"}[max(("eq14", "eq8", "eq9_printed"),
+                                                                            key=th.get)]
     with pytest.raises(ClaimViolation):
-        nw.check_condition_at_beta(ledger, "nguyen2021.sec3_1.printed.below", model, p, X, Y, b_pr * (1 - 1e-6), binding)
+        nw.check_condition_at_beta(ledger, model, p, X, Y, b_pr * (1 - 1e-6), binding, case="below")
+    rec = nw.check_condition_at_beta(ledger, model, p, X, Y, b_pr * (1 - 1e-6), binding, case="b", below=True)
+    assert rec.status == "expected violation" and rec.kind == "counterexample"
     # the printed (9) is weaker than (15) for beta >= 1-ish: its threshold is not larger
     assert th["eq9_printed"] <= th["eq15"]
 
@@ -88,12 +94,17 @@ def test_rate_11_and_tightened_constant(ledger):
     t = theorem22(model, p0, X, Y, C=1.0)
     assert t.hypothesis_met
     eta = 0.99 * t.eta_bound
-    losses = nw.gd_rate_run(model, p0, X, Y, eta, 20)
-    nw.check_rate_11(ledger, "nguyen2021.eq11", losses, eta, t.alpha0, hypothesis_met=True)
-    # a much faster claimed rate than GD achieves at this tiny step must fail
-    fake = losses[0] * np.ones_like(losses)        # a run that does not move
+    losses, res = nw.gd_rate_run(model, p0, X, Y, eta, 20, with_resolution=True)
+    assert np.all(res > 0) and np.all(res < 1e-12 * losses[0] * 1e3)
+    rec = nw.check_rate_11(ledger, losses, eta, t.alpha0, hypothesis_met=True, resolution=res, case="t")
+    assert rec.ok and rec.kind == "conclusion"
+    # the rate tightened a million-fold is faster than gradient descent at this tiny step
     with pytest.raises(ClaimViolation):
-        nw.check_rate_11(ledger, "nguyen2021.eq11.flat", fake, eta, t.alpha0, hypothesis_met=True, factor=1e6)
+        nw.check_rate_11(ledger, losses, eta, t.alpha0, hypothesis_met=True, resolution=res, factor=1e6,
+                         case="tight")
+    # a rate below the loss's resolution says nothing: unresolved, not holds
+    rec = nw.check_rate_11(ledger, losses, eta, t.alpha0, hypothesis_met=True, resolution=1.0, case="blind")
+    assert rec.status == "unresolved"
 
 
 # -- §3.2 ---------------------------------------------------------------------------------------
@@ -112,30 +123,40 @@ def test_sphere_data_norms(two_layer):
 
 def test_lambda_star_closed_form_and_wrong_scale(ledger, two_layer):
     X, _ = two_layer
-    nw.check_lambda_star(ledger, "nguyen2021.lambda_star", X, samples=100_000, seed=5)
+    nw.check_lambda_star(ledger, X, samples=100_000, seed=5, case="t")
     with pytest.raises(ClaimViolation):           # forgetting the 1/n0 of w ~ N(0, I/n0)
-        nw.check_lambda_star(ledger, "nguyen2021.lambda_star.bad", X, samples=100_000, seed=5, scale=X.shape[1])
+        nw.check_lambda_star(ledger, X, samples=100_000, seed=5, scale=X.shape[1], case="bad")
+
+
+def test_lambda_star_order_and_too_large_constant(ledger, two_layer):
+    X, _ = two_layer
+    ls = {4: nw.lambda_star(X)}
+    assert nw.check_lambda_star_order(ledger, ls, case="t").status == "holds"
+    with pytest.raises(ClaimViolation):           # lambda* <= 1/2 for ||x_i||^2 = n0: c = 1 is too large
+        nw.check_lambda_star_order(ledger, ls, c=1.0, case="tight")
 
 
 def test_eq20_and_tightened(ledger):
-    nw.check_eq20(ledger, "nguyen2021.eq20", 16, 400, 1, range(30))
+    rec = nw.check_eq20(ledger, 16, 400, 1, range(30), case="t")
+    assert rec.failures == 0 and rec.status == "not refuted (low power)"   # 30 seeds cannot reach 0.05
     with pytest.raises(ClaimViolation):
-        nw.check_eq20(ledger, "nguyen2021.eq20.tight", 16, 400, 1, range(30), tighten=0.8)
+        nw.check_eq20(ledger, 16, 400, 1, range(30), tighten=0.8, case="tight")
 
 
 def test_eq21_and_too_narrow(ledger, two_layer):
     X, _ = two_layer
     ls = nw.lambda_star(X)
-    nw.check_eq21(ledger, "nguyen2021.eq21", X, math.ceil(4 * math.log(40) / ls), range(40))
+    rec = nw.check_eq21(ledger, X, math.ceil(4 * math.log(40) / ls), range(40), case="t")
+    assert rec.status == "holds" and rec.hypothesis_met is True
     with pytest.raises(ClaimViolation):           # n1 < N: alpha0 = 0
-        nw.check_eq21(ledger, "nguyen2021.eq21.narrow", X, 3, range(40))
+        nw.check_eq21(ledger, X, 3, range(40), case="narrow")
 
 
 def test_eq22_and_tightened(ledger, two_layer):
     X, Y = two_layer
-    nw.check_eq22(ledger, "nguyen2021.eq22", X, Y, 200, range(40))
+    assert nw.check_eq22(ledger, X, Y, 200, range(40), case="t").status == "holds"
     with pytest.raises(ClaimViolation):
-        nw.check_eq22(ledger, "nguyen2021.eq22.tight", X, Y, 200, range(40), tighten=0.5)
+        nw.check_eq22(ledger, X, Y, 200, range(40), tighten=0.5, case="tight")
 
 
 def test_width_sweep_matches_theorem22(two_layer):
@@ -160,59 +181,68 @@ def test_sweep_threshold_and_below(ledger):
     sw = nw.width_sweep(X, Y, n1_max=120_000, seed=303)
     n1s = sw.threshold()
     assert np.isfinite(n1s)
-    nw.check_sweep_threshold(ledger, "nguyen2021.sec3_2.threshold", sw)
+    assert nw.check_sweep_threshold(ledger, sw, case="t").kind == "identity"
     below = sw.grid[np.flatnonzero(sw.grid == n1s)[0] - 1]
     with pytest.raises(ClaimViolation):           # n1 one grid step too small
-        nw.check_sweep_threshold(ledger, "nguyen2021.sec3_2.threshold.below", sw, n1=below)
+        nw.check_sweep_threshold(ledger, sw, n1=below, case="below")
+    assert nw.check_sweep_threshold(ledger, sw, n1=below, case="b", below=True).status == "expected violation"
     with pytest.raises(ValueError):               # (16) needs lambda_bar_1
         nw.width_sweep(X, Y, n1_max=100, seed=1, with_lam1=False).threshold()
 
 
 def test_check_exponent_can_fail(ledger):
     x = np.array([2.0, 4.0, 8.0])
-    nw.check_exponent(ledger, "nguyen2021.sec3_2.width_exponent.eq18_vs_N3", x, 5 * x ** 3, 3.0, 0.3,
-                      statement="s", source="s", provenance="derived")
-    with pytest.raises(ClaimViolation):
-        nw.check_exponent(ledger, "nguyen2021.sec3_2.width_exponent", x, 5 * x ** 3, 2.0, 0.3,
-                          statement="s", source="s", provenance="paper")
+    rec = nw.check_exponent(ledger, "nguyen2021.sec3_2.width_exponent.eq18_vs_N3", x, 5 * x ** 3, 3.0, 0.3,
+                            statement="s", source="s", provenance="derived", hypothesis_met=None)
+    assert rec.kind == "scaling" and rec.status == "holds"
+    with pytest.raises(ClaimViolation):           # a wrong exponent
+        nw.check_exponent(ledger, "nguyen2021.sec3_2.width_exponent.eq18_vs_N3", x, 5 * x ** 3, 2.0, 0.3,
+                          statement="s", source="s", provenance="paper", hypothesis_met=None, case="wrong")
+    rec = nw.check_exponent(ledger, "nguyen2021.sec3_2.width_exponent", x, 5 * x ** 3, 2.0, 0.3,
+                            statement="s", source="s", provenance="paper", hypothesis_met=True, kind="erratum")
+    assert rec.status == "erratum confirmed"
+    rec = nw.check_exponent(ledger, "nguyen2021.eq30.slope", x, 5 * x ** 3, 3.0, 0.3, statement="s",
+                            source="s", provenance="derived", hypothesis_met=False, case="beyond")
+    assert rec.status == "holds beyond hypothesis"
 
 
 # -- §3.3 ---------------------------------------------------------------------------------------
 def test_moments_and_bad_scaling(ledger):
     Xs = data.gaussian(2000, 32, seed=0)
-    nw.check_moments(ledger, "nguyen2021.assumption3.1.moments", Xs)
+    assert nw.check_moments(ledger, Xs, case="t").kind == "assumption"
     with pytest.raises(ClaimViolation):           # data of norm ~ n0 instead of sqrt(n0)
-        nw.check_moments(ledger, "nguyen2021.assumption3.1.moments.bad", Xs * math.sqrt(32))
+        nw.check_moments(ledger, Xs * math.sqrt(32), case="bad")
 
 
 def test_concentration_and_heavy_tails(ledger):
     Xs = data.gaussian(3000, 16, seed=1)
     f = lambda A: A[:, 0]  # noqa: E731
-    nw.check_lipschitz_concentration(ledger, "nguyen2021.assumption3.1.concentration", Xs, f, t=2.5, c=0.5)
+    nw.check_lipschitz_concentration(ledger, Xs, f, t=2.5, c=0.5, case="t")
     heavy = torch.as_tensor(np.random.default_rng(2).standard_cauchy((3000, 16)))
     with pytest.raises(ClaimViolation):
-        nw.check_lipschitz_concentration(ledger, "nguyen2021.assumption3.1.concentration.cauchy", heavy, f, t=2.5, c=0.5)
+        nw.check_lipschitz_concentration(ledger, heavy, f, t=2.5, c=0.5, case="cauchy")
 
 
 def test_lemma33_band_and_too_narrow(ledger):
     X = data.gaussian(8, 64, seed=7)
     rs = [nw.lemma33_ratio(X, [64, 64, n, 1], seed=s) for n in (128, 512) for s in range(2)]
-    nw.check_lemma33(ledger, "nguyen2021.lemma3.3", rs)
+    assert nw.check_lemma33(ledger, rs, hypothesis_met=False, case="t").status == "holds beyond hypothesis"
     with pytest.raises(ClaimViolation):           # band constant tightened
-        nw.check_lemma33(ledger, "nguyen2021.lemma3.3.tight", rs, band_factor=1.0 + 1e-6)
+        nw.check_lemma33(ledger, rs, hypothesis_met=False, band_factor=1.0 + 1e-6, case="tight")
     with pytest.raises(ClaimViolation):           # n_{L-1} < N: sigma_min = 0
-        nw.check_lemma33(ledger, "nguyen2021.lemma3.3.narrow", [nw.lemma33_ratio(X, [64, 64, 4, 1], seed=0)])
+        nw.check_lemma33(ledger, [nw.lemma33_ratio(X, [64, 64, 4, 1], seed=0)], hypothesis_met=False,
+                         case="narrow")
 
 
 def test_exponents_symbolic_and_changed_constants(ledger):
     a, b, c = sp.Rational(4, 3), sp.Rational(-1, 6), sp.Rational(1, 2)
     exp = {"eq7_L": sp.Rational(1, 3), "eq7_Lm1": sp.Rational(5, 3), "eq7_rest": sp.Rational(2, 3),
            "eq9": sp.Rational(1, 3), "eq8": sp.Rational(1, 3)}
-    nw.check_exponents(ledger, "nguyen2021.cor3.2.exponent", a, b, c, exp)
+    nw.check_exponents(ledger, a, b, c, exp)
     der = nw.derived_exponents(a, b, c)
     assert der["eq9_printed"] == sp.Rational(5, 6) and der["eq8_direct"] == sp.Rational(2, 3)
     with pytest.raises(ClaimViolation):           # W_L variance n^{-1} instead of n^{-4/3}
-        nw.check_exponents(ledger, "nguyen2021.cor3.2.exponent.a1", 1, b, c, exp)
+        nw.check_exponents(ledger, 1, b, c, exp, case_prefix="a=1: ")
 
 
 def test_eq9_squared_and_needed_width():
@@ -231,9 +261,9 @@ def test_eq16_prediction_and_tightened(ledger):
     Y = data.labels(N, seed=203, kind="sign", outputs=1)
     sw = nw.width_sweep(X, Y, n1_max=120_000, seed=303)
     r = nw.eq16_prediction_ratio(sw, nw.lambda_star(X))
-    nw.check_eq16_prediction(ledger, "nguyen2021.sec3_2.eq16_prediction", [r])
+    assert nw.check_eq16_prediction(ledger, [r], case="t").status == "holds"
     with pytest.raises(ClaimViolation):           # band tightened around a wrong constant (N^2 / lambda*^2 x 128)
-        nw.check_eq16_prediction(ledger, "nguyen2021.sec3_2.eq16_prediction.tight", [r], band=(0.5 * r / 0.25, 2.0 * r / 0.25))
+        nw.check_eq16_prediction(ledger, [r], band=(0.5 * r / 0.25, 2.0 * r / 0.25), case="tight")
 
 
 # -- errata item 8: the width (18) forces ---------------------------------------------------------
@@ -249,9 +279,9 @@ def test_sigma_min_vs_frobenius_and_tightened(ledger):
     X = nw.sphere_data(4, 16, seed=0)
     Y = data.labels(4, seed=1, kind="sign", outputs=1)
     sw = nw.width_sweep(X, Y, n1_max=512, seed=2, with_lam1=False)
-    assert nw.check_sigma_min_vs_frobenius(ledger, "nguyen2021.t.fro", sw).status == "holds"
+    assert nw.check_sigma_min_vs_frobenius(ledger, sw, case="t").status == "holds"
     with pytest.raises(ClaimViolation):          # a constant tightened: α0² ≤ ‖F_1‖_F²/(4N) is false
-        nw.check_sigma_min_vs_frobenius(ledger, "nguyen2021.t.fro.tight", sw, factor=0.25)
+        nw.check_sigma_min_vs_frobenius(ledger, sw, factor=0.25, case="tight")
 
 
 def test_eq18_fails_below_necessary_width_and_holds_far_above(ledger):
@@ -264,6 +294,7 @@ def test_eq18_fails_below_necessary_width_and_holds_far_above(ledger):
 
 
 def test_eq18_exponent_claim_and_control(ledger):
-    assert nw.check_eq18_exponent(ledger, "nguyen2021.t.exp", r=2).lhs == 3.0
-    with pytest.raises(ClaimViolation):             # d ∝ N: the width (18) forces is N², no contradiction
-        nw.check_eq18_exponent(ledger, "nguyen2021.t.exp.r1", r=1)
+    rec = nw.check_eq18_exponent(ledger, r=2, case="r=2")
+    assert rec.lhs == 3.0 and rec.status == "erratum confirmed"
+    with pytest.raises(ExpectedViolationHeld):      # d ∝ N: the width (18) forces is N², no contradiction
+        nw.check_eq18_exponent(ledger, r=1, case="r=1")

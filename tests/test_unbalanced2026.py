@@ -1,6 +1,9 @@
 """Unit tests and negative controls for the unbalanced2026 chapter (an experimental reconstruction of
-the ICLR 2026 submission). Every claim checked by a notebook has a control here in which the same check
-function raises ClaimViolation once the hypothesis is broken or the bound is tightened."""
+the ICLR 2026 submission). Every falsifiable claim a notebook checks (kinds assumption, step,
+conclusion, scaling, and every probability claim) names one of the controls below, in which the
+same check function raises ClaimViolation once a hypothesis is broken (too narrow, no flow, a
+duplicated input, correlated outputs) or a constant is tightened. Identities, reproductions and
+counterexamples have unit tests of their check functions here too."""
 import math
 
 import numpy as np
@@ -10,12 +13,19 @@ import torch
 from ntkbook import data, kernels, models, training
 from ntkbook import unbalanced2026 as U
 from ntkbook.errors import AssumptionError, ClaimViolation
+from ntkbook.ledger import Ledger
 
+TESTS = "tests/test_unbalanced2026.py::"
 
 
 @pytest.fixture
 def X():
     return data.sphere(6, 5, seed=0)
+
+
+def _fresh(ledger, name):
+    """Another throw-away ledger next to ``ledger`` (a claim id is recorded once per ledger)."""
+    return Ledger("unbalanced2026", name, directory=ledger.path.parent.parent)
 
 
 # ----------------------------------------------------------------------------- unit tests
@@ -51,10 +61,14 @@ def test_batched_gd_and_nag_match_core_optimisers(X):
     assert torch.allclose(V[0], core.params["V"], atol=1e-12)
 
 
-def test_first_below_and_claimed_width():
+def test_first_below_and_claimed_width(X):
     L = np.array([[1.0, 0.5, 1e-4, 1e-5], [1.0, 0.9, 0.8, 0.7]])
     assert U.first_below(L, 1e-3).tolist() == [2.0, np.inf]
     assert U.claimed_width(6, 2, 0.5) % 2 == 0 and U.claimed_width(6, 2, 0.5) >= 24
+    met, m_claim = U.width_hypothesis(X, 2, 10_000, 2.0, 0.5)
+    assert met is True and m_claim == U.claimed_width(6, 2, U.lam_kappa(X, 2.0, 0.5)[0])
+    assert U.width_hypothesis(X, 2, m_claim - 2, 2.0, 0.5)[0] is False
+    assert U.width_hypothesis(X, 2, 10_000, 0.5, 2.0)[0] is False       # balanced the wrong way
 
 
 def test_sketch_basis_spans_row_space_and_rejects_bad_rank():
@@ -73,90 +87,136 @@ def test_coupled_init_needs_even_width():
         U.init_batch(3, 7, 2, [0], coupled=True)
 
 
-# ----------------------------------------------------------------------------- page 1 controls
+# ----------------------------------------------------------------------------- page 1
 def test_ntk_block_v_holds_and_fails_for_nonlinear_output(ledger, X):
     p = models.SharedTwoLayer.init(5, 20, 2, seed=0, dev="cpu")
-    U.check_ntk_block_v(ledger, X, p)
+    assert U.check_ntk_block_v(ledger, X, p).kind == "identity"
     bad = lambda q, Z: torch.tanh(models.SharedTwoLayer.forward(q, Z))
     with pytest.raises(ClaimViolation):
-        U.check_ntk_block_v(ledger, X, p, forward=bad)
+        U.check_ntk_block_v(_fresh(ledger, "t2"), X, p, forward=bad)
 
 
 def test_block_w_rate_fails_with_correlated_outputs(ledger, X):
     widths = [100, 400, 1600]
     dev = [np.median([U.block_w_deviation(X, 3, m, s, 2.0, 0.5) for s in range(3)]) for m in widths]
-    kw = dict(target=-0.5, tol=0.2, statement="rate", source="t", provenance="derived", hypothesis_met=True)
-    U.check_slope(ledger, "unbalanced2026.ntk_block_w_rate", widths, dev, **kw)
-    dev_bad = [np.median([U.block_w_deviation(X, 3, m, s, 2.0, 0.5, shared_v=True) for s in range(3)]) for m in widths]
+    kw = dict(target=-0.5, tol=0.2, statement="rate", source="t", provenance="derived",
+              hypothesis_met=None, control=TESTS + "test_block_w_rate_fails_with_correlated_outputs")
+    assert U.check_slope(ledger, "unbalanced2026.ntk_block_w_rate", widths, dev, **kw)[0].status == "holds"
+    dev_bad = [np.median([U.block_w_deviation(X, 3, m, s, 2.0, 0.5, shared_v=True) for s in range(3)])
+               for m in widths]
     with pytest.raises(ClaimViolation):
-        U.check_slope(ledger, "unbalanced2026.ntk_block_w_rate", widths, dev_bad, **kw)
+        U.check_slope(_fresh(ledger, "t2"), "unbalanced2026.ntk_block_w_rate", widths, dev_bad, **kw)
+
+
+def _limit_kw(name):
+    return dict(tol=0.1, statement="s", source="t", provenance="derived", hypothesis_met=True,
+                control=TESTS + name)
 
 
 def test_lambda_limit_fails_at_small_width(ledger, X):
     lam, _ = U.lam_kappa(X, 2.0, 0.5)
-    est = kernels.lambda_min(sum(U.ntk_blocks(X, models.SharedTwoLayer.init(5, 6, 2, seed=0, s_W=2.0, s_V=0.5, dev="cpu"))))
+    p = models.SharedTwoLayer.init(5, 6, 2, seed=0, s_W=2.0, s_V=0.5, dev="cpu")   # m = 6: too narrow
+    est = kernels.lambda_min(sum(U.ntk_blocks(X, p)))
     with pytest.raises(ClaimViolation):
-        U.check_close(ledger, "unbalanced2026.lambda_limit", est, lam, tol=0.1, statement="s", source="t",
-                      provenance="derived", hypothesis_met=True)
+        U.check_close(ledger, "unbalanced2026.lambda_limit", est, lam,
+                      **_limit_kw("test_lambda_limit_fails_at_small_width"))
+
+
+def test_kappa_limit_fails_at_small_width(ledger, X):
+    _, kap = U.lam_kappa(X, 2.0, 0.5)
+    kw = _limit_kw("test_kappa_limit_fails_at_small_width")
+    ev = kernels.eigenvalues(sum(U.ntk_blocks(
+        X, models.SharedTwoLayer.init(5, 4000, 2, seed=0, s_W=2.0, s_V=0.5, dev="cpu"))))
+    assert U.check_close(ledger, "unbalanced2026.kappa_limit", ev[-1] / ev[0], kap, **kw).status == "holds"
+    ev = kernels.eigenvalues(sum(U.ntk_blocks(
+        X, models.SharedTwoLayer.init(5, 6, 2, seed=0, s_W=2.0, s_V=0.5, dev="cpu"))))
+    with pytest.raises(ClaimViolation):
+        U.check_close(_fresh(ledger, "t2"), "unbalanced2026.kappa_limit", ev[-1] / ev[0], kap, **kw)
 
 
 def test_lambda_weyl_fails_when_tightened(ledger, X):
-    U.check_lambda_weyl(ledger, X, 2.0, 0.5)
+    assert U.check_lambda_weyl(ledger, X, 2.0, 0.5).kind == "identity"
     with pytest.raises(ClaimViolation):
-        U.check_lambda_weyl(ledger, X, 2.0, 0.5, factor=3.0)
+        U.check_lambda_weyl(_fresh(ledger, "t2"), X, 2.0, 0.5, factor=3.0)
 
 
-# ----------------------------------------------------------------------------- page 2 controls
+def test_lambda_positive_fails_for_duplicate_inputs(ledger, X):
+    assert U.check_lambda_positive(ledger, X, 2.0, 0.5).status == "holds"
+    X_dup = torch.cat([X, X[:1]])                  # x_7 = x_1: the limiting NTK is singular
+    with pytest.raises(ClaimViolation):
+        U.check_lambda_positive(_fresh(ledger, "t2"), X_dup, 2.0, 0.5)
+
+
+# ----------------------------------------------------------------------------- page 2
 def test_coupled_zero_output_fails_without_coupling(ledger, X):
     U.check_coupled_zero(ledger, X, models.SharedTwoLayer.init(5, 20, 2, seed=0, coupled=True, dev="cpu"))
     with pytest.raises(ClaimViolation):
-        U.check_coupled_zero(ledger, X, models.SharedTwoLayer.init(5, 20, 2, seed=0, coupled=False, dev="cpu"))
+        U.check_coupled_zero(_fresh(ledger, "t2"), X,
+                             models.SharedTwoLayer.init(5, 20, 2, seed=0, coupled=False, dev="cpu"))
 
 
-def test_kernel_shift_fails_for_balanced_init(ledger):
+@pytest.fixture(scope="module")
+def shift_runs():
     X = data.sphere(12, 10, seed=0)
     Y = data.labels(12, 1, outputs=3)
     ratios = [1.0, 4.0, 16.0]
-    r = {rho: U.shift_after_training(X, Y, 400, 0, s_W=rho**0.5, s_V=rho**-0.5, steps=400) for rho in ratios}
-    kw = dict(rel="<=", rhs=0.5, statement="s", source="t", provenance="reconstruction", hypothesis_met=None)
-    ledger.check("unbalanced2026.kernel_shift", lhs=r[16.0]["shift"], **kw)
-    with pytest.raises(ClaimViolation):
-        ledger.check("unbalanced2026.kernel_shift", lhs=r[1.0]["shift"], **kw)
-    # the balance trends: patterns fall with rho, the output layer's relative movement rises
-    kw = dict(statement="s", source="t", provenance="reconstruction", hypothesis_met=None)
-    U.check_decreasing(ledger, "unbalanced2026.patterns_vs_balance", ratios,
-                       [max(r[x]["patterns"], 1e-6) for x in ratios], **kw)
-    with pytest.raises(ClaimViolation):
-        U.check_decreasing(ledger, "unbalanced2026.patterns_vs_balance", ratios, [r[x]["move_V"] for x in ratios], **kw)
+    return ratios, {rho: U.shift_after_training(X, Y, 400, 0, s_W=rho**0.5, s_V=rho**-0.5, steps=400)
+                    for rho in ratios}
+
+
+def test_kernel_shift_reproduction_and_balanced_counterexample(ledger, shift_runs):
+    _, r = shift_runs
+    assert U.check_kernel_shift(ledger, [r[16.0]["shift"]], 16.0, 400).status == "reproduced"
+    led2 = _fresh(ledger, "t2")
+    assert U.check_kernel_shift(led2, [r[1.0]["shift"]], 1.0, 400).status == "not reproduced"
+    rec = U.check_kernel_shift(led2, [r[1.0]["shift"]], 1.0, 400, balanced=True)
+    assert rec.status == "expected violation" and rec.hypothesis_met is False
+
+
+def test_patterns_trend_fails_with_a_tightened_threshold(ledger, shift_runs):
+    ratios, r = shift_runs
+    kw = dict(statement="s", source="t", provenance="reconstruction", hypothesis_met=None,
+              control=TESTS + "test_patterns_trend_fails_with_a_tightened_threshold")
+    pat = [max(r[x]["patterns"], 1e-6) for x in ratios]
+    U.check_decreasing(ledger, "unbalanced2026.patterns_vs_balance", ratios, pat, **kw)
+    with pytest.raises(ClaimViolation):          # a slope steeper than ρ^-8 is asked for
+        U.check_decreasing(_fresh(ledger, "t2"), "unbalanced2026.patterns_vs_balance", ratios, pat,
+                           at_most=-8.0, **kw)
 
 
 def test_conservation_fails_for_large_euler_steps(ledger, X):
     Y = data.labels(6, 1, outputs=2)
     p = models.SharedTwoLayer.init(5, 20, 2, seed=0, s_W=2.0, s_V=0.5, dev="cpu")
-    U.check_conservation(ledger, X, Y, p, t_max=0.5, dt=0.01)
-    with pytest.raises(ClaimViolation):
-        U.check_conservation(ledger, X, Y, p, t_max=0.5, dt=0.05, method="euler")
+    rec, _ = U.check_conservation(ledger, X, Y, p, t_max=0.5, dt=0.01)
+    assert rec.status == "holds" and rec.hypothesis_met is True
+    with pytest.raises(ClaimViolation):          # Euler with a large step is GD, not the flow
+        U.check_conservation(_fresh(ledger, "t2"), X, Y, p, t_max=0.5, dt=0.05, method="euler")
 
 
-def test_gd_drift_identity_and_exponent_controls(ledger, X):
+def test_gd_drift_identity_holds_and_fails_with_a_wrong_step(ledger, X):
     Y = data.labels(6, 1, outputs=2)
     p = models.SharedTwoLayer.init(5, 20, 2, seed=0, s_W=2.0, s_V=0.5, dev="cpu")
     lossf = lambda q: models.SharedTwoLayer().loss(q, X, Y)
-    U.check_gd_drift_identity(ledger, lossf, p, 0.05)
+    assert U.check_gd_drift_identity(ledger, lossf, p, 0.05).kind == "identity"
     with pytest.raises(ClaimViolation):
-        U.check_gd_drift_identity(ledger, lossf, p, 0.05, eta_claimed=0.06)
+        U.check_gd_drift_identity(_fresh(ledger, "t2"), lossf, p, 0.05, eta_claimed=0.06)
+
+
+def test_gd_drift_exponent_fails_for_a_wrong_exponent(ledger):
     X, Y = data.sphere(12, 10, seed=0), data.labels(12, seed=1, outputs=3)     # the notebook's set-up
     p = models.SharedTwoLayer.init(10, 50, 3, seed=3, s_W=2.0, s_V=0.5, dev="cpu")
     lmax = kernels.lambda_max(sum(U.ntk_blocks(X, p)))
     etas = np.array([0.02, 0.01, 0.005, 0.0025]) / lmax
     drift = [U.balance_drift_gd(X, Y, p, e, 20) for e in etas]
-    kw = dict(tol=0.2, statement="s", source="t", provenance="derived", hypothesis_met=True)
+    kw = dict(tol=0.2, statement="s", source="t", provenance="derived", hypothesis_met=None,
+              control=TESTS + "test_gd_drift_exponent_fails_for_a_wrong_exponent")
     U.check_slope(ledger, "unbalanced2026.gd_drift_exponent", etas, drift, target=2.0, **kw)
     with pytest.raises(ClaimViolation):
-        U.check_slope(ledger, "unbalanced2026.gd_drift_exponent", etas, drift, target=3.0, **kw)
+        U.check_slope(_fresh(ledger, "t2"), "unbalanced2026.gd_drift_exponent", etas, drift,
+                      target=3.0, **kw)
 
 
-# ----------------------------------------------------------------------------- pages 3-5 controls
+# ----------------------------------------------------------------------------- pages 3-5
 def _width_setup():
     X = data.sphere(6, 10, seed=0)
     Y = data.labels(6, 1, outputs=2)
@@ -165,13 +225,14 @@ def _width_setup():
 
 def test_gd_width_holds_at_claimed_width_and_fails_when_too_narrow(ledger):
     X, Y, sW, sV = _width_setup()
-    lam, _ = U.lam_kappa(X, sW, sV)
-    seeds = range(10)
-    kw = dict(trials=10, delta=0.1, statement="s", source="t", provenance="reconstruction", hypothesis_met=False)
-    ledger.check_probability("unbalanced2026.gd_width",
-                             failures=U.gd_failures(X, Y, U.claimed_width(6, 2, lam), seeds, s_W=sW, s_V=sV), **kw)
-    with pytest.raises(ClaimViolation):
-        ledger.check_probability("unbalanced2026.gd_width", failures=U.gd_failures(X, Y, 4, seeds, s_W=sW, s_V=sV), **kw)
+    _, m_claim = U.width_hypothesis(X, 2, 0, sW, sV)
+    rec = U.check_width(ledger, X, Y, m_claim, range(10), s_W=sW, s_V=sV, case="c")
+    assert rec.hypothesis_met is True and rec.failures < 5
+    assert rec.status in ("holds", "not refuted (low power)")        # 10 seeds: low power at best
+    with pytest.raises(ClaimViolation):          # m = 4: far too narrow, the same check fails
+        U.check_width(_fresh(ledger, "t2"), X, Y, 4, range(10), s_W=sW, s_V=sV, case="c")
+    rec = U.check_width(ledger, X, Y, 4, range(10), s_W=sW, s_V=sV, case="c", narrow=True)
+    assert rec.status == "expected violation" and rec.hypothesis_met is False
 
 
 def test_width_threshold_is_monotone_bisection():
@@ -183,37 +244,73 @@ def test_width_threshold_is_monotone_bisection():
         assert rates[max(below)] < 0.9
 
 
-def test_nag_controls(ledger):
-    sW, sV = 2.0, 0.5
-    res = [U.iterations_gd_nag(data.sphere(10, d, 0), data.labels(10, 1, outputs=1), 300, [0],
-                               s_W=sW, s_V=sV, eps=1e-6) for d in (20, 8, 5)]
-    kap, tg, tn = (np.concatenate([r[i] for r in res]) for i in range(3))
-    L = math.log(1e6)
-    U.check_iterations(ledger, "unbalanced2026.gd_iterations", tg, kap * L, statement="s")
-    with pytest.raises(ClaimViolation):
-        U.check_iterations(ledger, "unbalanced2026.gd_iterations", tg, 0.1 * kap * L, statement="s")
-    U.check_iterations(ledger, "unbalanced2026.nag_iterations", tn, np.sqrt(kap) * L, statement="s")
-    with pytest.raises(ClaimViolation):
-        U.check_iterations(ledger, "unbalanced2026.nag_iterations", tn, 0.1 * np.sqrt(kap) * L, statement="s")
-    U.check_speedup(ledger, kap, tg, tn)
-    res0 = [U.iterations_gd_nag(data.sphere(10, d, 0), data.labels(10, 1, outputs=1), 300, [0],
-                                s_W=sW, s_V=sV, eps=1e-6, beta=0.0) for d in (20, 8, 5)]
-    k0, g0, n0 = (np.concatenate([r[i] for r in res0]) for i in range(3))
-    with pytest.raises(ClaimViolation):
-        U.check_speedup(ledger, k0, g0, n0)
+@pytest.fixture(scope="module")
+def nag_runs():
+    sW, sV, m = 2.0, 0.5, 300
+    Xs = {d: data.sphere(10, d, 0) for d in (20, 8, 5)}
+    Y = data.labels(10, 1, outputs=1)
+    res = {d: U.iterations_gd_nag(Xs[d], Y, m, [0], s_W=sW, s_V=sV, eps=1e-6) for d in Xs}
+    res0 = {d: U.iterations_gd_nag(Xs[d], Y, m, [0], s_W=sW, s_V=sV, eps=1e-6, beta=0.0) for d in Xs}
+    return Xs, res, res0, dict(m=m, s_W=sW, s_V=sV, n=1, eps=1e-6)
 
 
-def test_sketch_controls(ledger):
+def _iterations_fail_when_tightened(ledger, nag_runs, method):
+    Xs, res, _, kw = nag_runs
+    for d, (kap, tg, tn) in res.items():
+        t = tg if method == "gd" else tn
+        rec = U.check_iterations(ledger, method, t, kap, X=Xs[d], case=f"d={d}", **kw)
+        assert rec.status in ("holds", "holds beyond hypothesis")
+    led2 = _fresh(ledger, "t2")
+    with pytest.raises(ClaimViolation):          # constant 1/10: the same bound, tightened
+        for d, (kap, tg, tn) in res.items():
+            t = tg if method == "gd" else tn
+            U.check_iterations(led2, method, t, kap, X=Xs[d], case=f"d={d}", constant=0.1, **kw)
+
+
+def test_gd_iterations_fail_with_a_tightened_constant(ledger, nag_runs):
+    _iterations_fail_when_tightened(ledger, nag_runs, "gd")
+
+
+def test_nag_iterations_fail_with_a_tightened_constant(ledger, nag_runs):
+    _iterations_fail_when_tightened(ledger, nag_runs, "nag")
+
+
+def test_nag_speedup_not_reproduced_without_momentum(ledger, nag_runs):
+    _, res, res0, _ = nag_runs
+    cat = lambda rr, i: np.concatenate([rr[d][i] for d in rr])
+    rec, sg, sn = U.check_speedup(ledger, cat(res, 0), cat(res, 1), cat(res, 2))
+    assert rec.kind == "reproduction" and rec.status == "reproduced"
+    led2 = _fresh(ledger, "t2")
+    rec, _, _ = U.check_speedup(led2, cat(res0, 0), cat(res0, 1), cat(res0, 2))
+    assert rec.status == "not reproduced"
+    rec, _, _ = U.check_speedup(led2, cat(res0, 0), cat(res0, 1), cat(res0, 2), expect="violation")
+    assert rec.kind == "counterexample" and rec.status == "expected violation"
+
+
+def _sketch_setup():
     X = data.sphere(8, 10, seed=0)
     Y = data.low_rank_targets(8, 6, 1, seed=1)
-    Q = U.sketch_basis(Y, 1, seed=2)
-    U.check_sketch_subspace(ledger, X, Y, Q, 40, [0, 1], s_W=2.0, s_V=0.5, steps=50)
+    return X, Y, U.sketch_basis(Y, 1, seed=2)
+
+
+def test_sketch_subspace_identity_and_unsketched_counterexample(ledger):
+    X, Y, Q = _sketch_setup()
+    rec = U.check_sketch_subspace(ledger, X, Y, Q, 40, [0, 1], s_W=2.0, s_V=0.5, steps=50)
+    assert rec.kind == "identity" and rec.status == "holds"
+    rec = U.check_sketch_subspace(ledger, X, Y, Q, 40, [0, 1], s_W=2.0, s_V=0.5, steps=50,
+                                  sketched=False)
+    assert rec.kind == "counterexample" and rec.status == "expected violation"
+
+
+def test_sketch_width_fails_when_too_narrow(ledger):
+    X, Y, Q = _sketch_setup()
+    _, m_claim = U.width_hypothesis(X, 1, 0, 2.0, 0.5)
+    rec = U.check_width(ledger, X, Y, m_claim, range(10), s_W=2.0, s_V=0.5, case="r=1", Q=Q)
+    assert rec.hypothesis_met is True and rec.failures < 5
     with pytest.raises(ClaimViolation):
-        U.check_sketch_subspace(ledger, X, Y, Q, 40, [0, 1], s_W=2.0, s_V=0.5, steps=50, sketched=False)
-    lam, _ = U.lam_kappa(X, 2.0, 0.5)
-    kw = dict(trials=10, delta=0.1, statement="s", source="t", provenance="reconstruction", hypothesis_met=False)
-    ledger.check_probability("unbalanced2026.sketch_width", failures=U.gd_failures(
-        X, Y, U.claimed_width(8, 1, lam), range(10), s_W=2.0, s_V=0.5, Q=Q), **kw)
-    with pytest.raises(ClaimViolation):
-        ledger.check_probability("unbalanced2026.sketch_width", failures=U.gd_failures(
-            X, Y, 4, range(10), s_W=2.0, s_V=0.5, Q=Q), **kw)
+        U.check_width(_fresh(ledger, "t2"), X, Y, 4, range(10), s_W=2.0, s_V=0.5, case="r=1", Q=Q)
+
+
+def test_sketch_gain_reproduced_or_not(ledger):
+    assert U.check_sketch_gain(ledger, 16, 128, 16, 1, case="a").status == "reproduced"
+    assert U.check_sketch_gain(ledger, 24, 28, 16, 1, case="b").status == "not reproduced"
