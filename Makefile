@@ -5,18 +5,29 @@ PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip
 STAMP   := $(VENV)/.installed
 BUILD   := _build
+# every package of the stack at the version CI tested (pip freeze of a clean install; `make lock`)
+LOCK    := constraints-lock.txt
+# extras installed into .venv (cluster: dask.distributed for ntkbook.sweep; lint: ruff)
+EXTRAS  ?= book,test,cluster,lint
+# an index of CPU-only torch wheels, for machines where the default index gives the multi-GB CUDA
+# build (most Linux x86_64): make test TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+TORCH_INDEX_URL ?=
+LOCK_VENV := $(BUILD)/lock-venv
 
+.PHONY: install test test-fast book book-strict browser-deps browser-test verify bench lock lint clean
 
-.PHONY: install test test-fast book book-strict browser-deps browser-test verify bench clean
-
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt "torch==2.13.0"
-	$(PIP) install --quiet -c constraints.txt -e ".[book,test]"
+	$(PIP) install --quiet -c constraints.txt $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL),-c $(LOCK)) "torch==2.13.0"
+	$(PIP) install --quiet -c constraints.txt -c $(LOCK) -e ".[$(EXTRAS)]"
+	$(PY) -c "from ntkbook import config; config.quiet_kernel_transport_warning()"
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(LOCK):
+	@echo "$(LOCK) is missing: \`make lock\` writes it" >&2; exit 1
 
 ## unit tests, negative controls and every chapter notebook under nbval
 test: $(STAMP)
@@ -51,8 +62,34 @@ browser-test: $(STAMP) browser-deps
 verify: $(STAMP)
 	$(PY) -m ntkbook verify $(if $(CHAPTER),--chapter $(CHAPTER)) --json $(BUILD)/ledger.json
 
+## speed ratios of the core, and the eNTK at n = 1024 (time, peak memory, agreement)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+## refresh constraints-lock.txt: a clean venv installs every extra under constraints.txt alone, and
+## pip freeze pins the result (local version labels such as +cpu dropped, ntkbook itself left out)
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -c constraints.txt $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) "torch==2.13.0"
+	$(LOCK_VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[book,test,cluster,lint]"
+	{ echo "# The whole ntkbook stack, pinned: \`make lock\` writes it (pip freeze of a clean install of"; \
+	  echo "# .[book,test,cluster,lint] under constraints.txt); every pip install of the Makefile uses it."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable | grep -v -i -E '^ntkbook( |=|@)' \
+	    | sed -E 's/^([A-Za-z0-9_.-]+==[^+]+)\+[A-Za-z0-9.]+$$/\1/'; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf $(LOCK_VENV)
+	@echo "wrote $(LOCK): $$(grep -c '==' $(LOCK)) pinned packages"
+
+## ruff (pyflakes F, import order I, 100 columns; see pyproject.toml) on the package, tests,
+## benchmarks, and the notebooks' code cells (exported with jupytext to _build/lint)
+lint: $(STAMP)
+	rm -rf $(BUILD)/lint
+	$(PY) -c "import jupytext, pathlib; out = pathlib.Path('$(BUILD)/lint'); out.mkdir(parents=True); \
+	  [jupytext.write(jupytext.read(f), out / (f.parent.name + '__' + f.stem + '.py'), fmt='py:percent') \
+	   for f in sorted(pathlib.Path('book').glob('*/[0-9]*.md'))]"
+	$(PY) -m ruff check ntkbook tests benchmarks conftest.py $(BUILD)/lint
 
 clean:
 	rm -rf $(BUILD)

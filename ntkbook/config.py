@@ -6,7 +6,14 @@
   ``NTKBOOK_SCALE=small`` (the default, what CI runs) or ``NTKBOOK_SCALE=full``
   (paper-scale sizes, for readers with time or a GPU). Notebooks choose their
   sizes with :func:`pick`.
-* ``NTKBOOK_DEVICE`` forces a torch device; by default a GPU is used when torch sees one.
+* ``NTKBOOK_DEVICE`` chooses the torch device (:func:`device`): the CPU unless it says otherwise,
+  e.g. ``NTKBOOK_DEVICE=cuda`` (or ``cuda:1``, ``mps``) for a GPU. A GPU is never picked up
+  silently, so a run is reproducible bit for bit on the machine that made it. Every public entry
+  point of the core (:func:`ntkbook.kernels.gram`, :func:`ntkbook.kernels.empirical_ntk`, the
+  models' ``forward``/``loss``, :mod:`ntkbook.training`) moves its data to the device of the
+  parameters it is given, so data made on the CPU (:mod:`ntkbook.data`) can be used as is.
+  ``NTKBOOK_DEVICE=meta`` (shapes and devices without numbers) is what the tests use to check this
+  on a machine without a GPU.
 * ``NTKBOOK_THREADS`` (default 1) is the number of torch threads used for the loops of many tiny
   matrix products (:class:`ntkbook.config.few_threads`): there, intra-op threads only add overhead (3–50× slower
   with 2 threads on a loaded 2-core machine). Raise it for large ``NTKBOOK_SCALE=full`` runs.
@@ -38,11 +45,35 @@ def pick(small, full):
 
 
 def device() -> torch.device:
-    """The torch device: ``NTKBOOK_DEVICE`` if set, else CUDA when available, else CPU."""
-    forced = os.environ.get("NTKBOOK_DEVICE")
-    if forced:
+    """The torch device: ``NTKBOOK_DEVICE`` if set (``cuda``, ``cuda:1``, ``mps``, ``meta``, …),
+    else the CPU. A GPU is used only when asked for."""
+    forced = os.environ.get("NTKBOOK_DEVICE", "").strip()
+    if not forced:
+        return torch.device("cpu")
+    try:
         return torch.device(forced)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    except RuntimeError as exc:
+        raise ValueError(f"NTKBOOK_DEVICE must name a torch device, got {forced!r}") from exc
+
+
+def device_of(params) -> torch.device:
+    """The device of the parameters: the first tensor of a dict (or sequence) of tensors, or of
+    a tensor; the CPU when there is none."""
+    if isinstance(params, torch.Tensor):
+        return params.device
+    values = params.values() if isinstance(params, dict) else params
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            return v.device
+    return torch.device("cpu")
+
+
+def on_device(x, dev: torch.device, dtype: torch.dtype | None = DTYPE) -> torch.Tensor:
+    """``x`` (tensor, array or list) as a tensor on ``dev``; no copy when it is already there with
+    that dtype (``dtype=None`` keeps a tensor's dtype)."""
+    if isinstance(x, torch.Tensor):
+        return x.to(device=dev, dtype=dtype or x.dtype)
+    return torch.as_tensor(np.asarray(x), dtype=dtype, device=dev)
 
 
 def generator(seed: int) -> torch.Generator:
@@ -98,3 +129,40 @@ class few_threads(contextlib.ContextDecorator):
     def __exit__(self, *exc):
         torch.set_num_threads(self._saved.pop())
         return False
+
+
+_KERNEL_CONFIG_MARK = "# ntkbook: drop ipykernel's TCP-transport warning"
+_KERNEL_CONFIG = _KERNEL_CONFIG_MARK + '''
+# Written by `make install` (ntkbook.config.quiet_kernel_transport_warning). The notebook
+# kernels are local, started by nbclient for one notebook each; ipykernel's "Kernel is running over TCP without
+# encryption" line, printed by every kernel, buried the progress of `make verify` and `make book`.
+# Only that line is dropped; every other kernel log line is kept. Delete this file to see it again.
+import logging
+
+
+class _DropTCPWarning(logging.Filter):
+    def filter(self, record):
+        return "running over TCP without encryption" not in record.getMessage()
+
+
+c.IPKernelApp.logging_config = {  # noqa: F821 (c is IPython's config object)
+    "filters": {"ntkbook_no_tcp_warning": {"()": _DropTCPWarning}},
+    "handlers": {"console": {"filters": ["ntkbook_no_tcp_warning"]}},
+}
+'''
+
+
+def quiet_kernel_transport_warning(prefix: str | None = None) -> str | None:
+    """Write ``<prefix>/etc/ipython/ipython_kernel_config.py`` (``prefix`` = this environment's
+    ``sys.prefix``, i.e. the project's ``.venv``), which filters ipykernel's "running over TCP
+    without encryption" warning out of the kernels' logs. An existing file that ntkbook did not
+    write is left alone. Returns the path written, or None."""
+    import sys
+    from pathlib import Path
+
+    path = Path(prefix or sys.prefix) / "etc" / "ipython" / "ipython_kernel_config.py"
+    if path.exists() and not path.read_text().startswith(_KERNEL_CONFIG_MARK):
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_KERNEL_CONFIG)
+    return str(path)

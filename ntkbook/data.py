@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .config import DTYPE, generator
-from .errors import AssumptionError
+from .errors import AssumptionError, NonFiniteError
 
 
 def sphere(n: int, d: int, seed: int) -> torch.Tensor:
@@ -66,11 +66,10 @@ def _np(X) -> np.ndarray:
 
 
 def check_finite(X, name: str = "X") -> None:
-    """Raise if ``X`` contains NaN or inf."""
+    """Raise :class:`ntkbook.errors.NonFiniteError` if ``X`` contains NaN or inf."""
     A = _np(X)
     if not np.all(np.isfinite(A)):
-        raise AssumptionError("finite inputs", f"{name} contains NaN or inf "
-                              f"({int(np.sum(~np.isfinite(A)))} entries)")
+        raise NonFiniteError(name, int(np.sum(~np.isfinite(A))))
 
 
 def check_matrix(X, name: str = "X") -> None:

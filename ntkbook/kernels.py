@@ -7,15 +7,16 @@ Angles are computed as θ_ij = 2·atan2(‖u_i − u_j‖, ‖u_i + u_j‖) for 
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Callable
 
 import numpy as np
 import scipy.linalg
 import torch
 
-from .config import DTYPE, generator, to_numpy
+from .config import DTYPE, device_of, generator, on_device, to_numpy
 from .data import check_finite, check_matrix, check_not_parallel, check_unit_norm
-from .errors import AssumptionError
+from .errors import AssumptionError, NonFiniteError
 
 
 def _rows(X) -> np.ndarray:
@@ -71,11 +72,33 @@ def arccos1(X) -> np.ndarray:
     return 0.5 * (K + K.T)
 
 
+def _param_and_data(X, W, name: str = "W") -> tuple[torch.Tensor, torch.Tensor]:
+    """(X, W) as float64 tensors on W's device (W's, when W is a tensor; else X's; else the CPU),
+    both checked finite (NaN or inf raises :class:`ntkbook.errors.NonFiniteError`)."""
+    dev = W.device if isinstance(W, torch.Tensor) else (
+        X.device if isinstance(X, torch.Tensor) else torch.device("cpu"))
+    X, W = on_device(X, dev), on_device(W, dev)
+    for what, T in (("X", X), (name, W)):
+        _check_finite_tensor(T, what)
+    return X, W
+
+
+def _check_finite_tensor(T: torch.Tensor, name: str) -> None:
+    if T.device.type == "meta":          # shapes and devices only: nothing to check
+        return
+    bad = ~torch.isfinite(T)
+    if bool(bad.any()):
+        raise NonFiniteError(name, int(bad.sum()))
+
+
 def activation_pattern(X, W) -> torch.Tensor:
-    """S = 1{X Wᵀ ≥ 0} ∈ {0,1}^{n×m} for W of shape (m, d) (Du et al.'s indicator convention)."""
-    X = torch.as_tensor(X, dtype=DTYPE)
-    W = torch.as_tensor(W, dtype=DTYPE).to(X.device)
-    if W.ndim != 2 or W.shape[1] != X.shape[1]:
+    """S = 1{X Wᵀ ≥ 0} ∈ {0,1}^{n×m} for W of shape (m, d) (Du et al.'s indicator convention),
+    on W's device."""
+    return _pattern(*_param_and_data(X, W))
+
+
+def _pattern(X: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+    if W.ndim != 2 or X.ndim != 2 or W.shape[1] != X.shape[1]:
         raise AssumptionError("W has shape (m, d) with d = input dimension",
                               f"X is {tuple(X.shape)}, W is {tuple(W.shape)}")
     return (X @ W.T >= 0).to(DTYPE)
@@ -86,24 +109,25 @@ def gram(X, W, a=None) -> torch.Tensor:
     computed as (1/m)(XXᵀ) ∘ (SSᵀ) with S = 1{XWᵀ ≥ 0}; W has shape (m, d).
 
     With ``a`` (shape (m,)) it returns the joint-training matrix (1/m) x_iᵀx_j Σ_r a_r² 1{·}1{·}
-    (Du et al. Sec. 3.2 / App. A.1). Returned as a float64 torch tensor on X's device.
+    (Du et al. Sec. 3.2 / App. A.1). Returned as a float64 torch tensor on W's device (X is moved
+    there). NaN or inf in X, W or a raises :class:`ntkbook.errors.NonFiniteError`.
     """
-    X = torch.as_tensor(X, dtype=DTYPE)
-    S = activation_pattern(X, W)
+    X, W = _param_and_data(X, W)
+    S = _pattern(X, W)
     m = S.shape[1]
     if a is None:
         P = S @ S.T
     else:
-        a = torch.as_tensor(a, dtype=DTYPE).to(X.device)
+        a = on_device(a, W.device)
+        _check_finite_tensor(a, "a")
         P = (S * a.pow(2)) @ S.T
     return (X @ X.T) * P / m
 
 
 def feature_gram(X, W) -> torch.Tensor:
     """G(W)_ij = (1/m) Σ_r σ(w_rᵀx_i) σ(w_rᵀx_j) (Du et al. App. A.1, the second-layer block);
-    W has shape (m, d). Tends to :func:`arccos1` as m → ∞."""
-    X = torch.as_tensor(X, dtype=DTYPE)
-    W = torch.as_tensor(W, dtype=DTYPE).to(X.device)
+    W has shape (m, d). Tends to :func:`arccos1` as m → ∞. On W's device."""
+    X, W = _param_and_data(X, W)
     F = torch.relu(X @ W.T)
     return F @ F.T / W.shape[0]
 
@@ -138,26 +162,126 @@ def arccos1_mc(X, samples: int, seed: int, chunk: int = 200_000) -> np.ndarray:
     return to_numpy(acc / samples)
 
 
-def empirical_ntk(forward: Callable, params: dict, X, trainable=None) -> torch.Tensor:
-    """Empirical NTK K = Σ_p J_p J_pᵀ of ``forward(params, X)`` via ``torch.func.jacrev``.
+#: bytes of one chunk of per-sample Jacobians in :func:`empirical_ntk` (two are alive at once)
+ENTK_CHUNK_BYTES = 256 * 2 ** 20
 
-    ``trainable`` lists the parameter names to differentiate (default: all). For an output of
-    shape (N, n) the kernel is (N·n) × (N·n), indexed by (i, k) ↦ i·n + k (sample-major).
-    Per-sample Jacobians are formed, so use it for cross-checks at small sizes.
-    """
+
+def _split_params(params: dict, trainable) -> tuple[list, dict, dict]:
     names = list(trainable or params.keys())
+    missing = [k for k in names if k not in params]
+    if missing:
+        raise KeyError(f"trainable names {missing} are not parameters ({list(params)})")
     fixed = {k: v for k, v in params.items() if k not in names}
     sub = {k: params[k].detach() for k in names}
+    return names, fixed, sub
+
+
+def empirical_ntk(forward: Callable, params: dict, X, trainable=None, *,
+                  chunk: int | None = None) -> torch.Tensor:
+    """Empirical NTK K = Σ_p J_p J_pᵀ of ``forward(params, X)`` (J = ∂ vec f / ∂θ).
+
+    ``trainable`` lists the parameter names to differentiate (default: all). For an output of
+    shape (N, n) the kernel is (N·n) × (N·n), indexed by (i, k) ↦ i·n + k (sample-major); it is
+    returned on the parameters' device (X is moved there).
+
+    torch.func's per-sample recipe: ``vmap(jacrev(one-sample forward))`` over chunks of ``chunk``
+    samples, and K assembled block by block (K_ab = J_a J_bᵀ, upper blocks mirrored), so at most two
+    chunks of per-sample Jacobians are alive: memory O(chunk·n·P) for P trainable numbers, not
+    O(N·n·P) (nor the O(N²·n·P) of a Jacobian of the whole batch). The default ``chunk`` keeps one
+    chunk within :data:`ENTK_CHUNK_BYTES`. ``forward`` must treat samples independently (no batch
+    statistics), as every model of the book does. For very large P, use :func:`ntk_vp`.
+    """
+    names, fixed, sub = _split_params(params, trainable)
+    dev = device_of(sub)
+    X = on_device(X, dev, dtype=None if isinstance(X, torch.Tensor) else DTYPE)
+    N = X.shape[0]
+
+    def one(p, x):
+        return forward({**fixed, **p}, x.unsqueeze(0)).reshape(-1)
+
+    n = one(sub, X[0]).numel()
+    P = sum(v.numel() for v in sub.values())
+    itemsize = max(v.element_size() for v in sub.values())
+    if chunk is None:
+        chunk = max(1, min(N, ENTK_CHUNK_BYTES // max(1, n * P * itemsize)))
+    elif int(chunk) < 1:
+        raise ValueError(f"chunk must be a positive number of samples, got {chunk}")
+    chunk = int(chunk)
+    per_sample = torch.func.vmap(torch.func.jacrev(one), in_dims=(None, 0))
+
+    def jacobians(lo, hi):
+        jac = per_sample(sub, X[lo:hi])                     # {name: (c, n, *shape)}
+        return [jac[k].reshape((hi - lo) * n, -1) for k in names]
+
+    bounds = [(lo, min(lo + chunk, N)) for lo in range(0, N, chunk)]
+    K = None
+    for ia, (a0, a1) in enumerate(bounds):
+        Ja = jacobians(a0, a1)
+        for b0, b1 in bounds[ia:]:
+            Jb = Ja if b0 == a0 else jacobians(b0, b1)
+            block = Ja[0] @ Jb[0].T
+            for A, B in zip(Ja[1:], Jb[1:]):
+                block = block + A @ B.T
+            if K is None:
+                K = torch.empty(N * n, N * n, dtype=block.dtype, device=block.device)
+            K[a0 * n:a1 * n, b0 * n:b1 * n] = block
+            if b0 != a0:
+                K[b0 * n:b1 * n, a0 * n:a1 * n] = block.T
+            del Jb, block
+    return K
+
+
+def ntk_vp(forward: Callable, params: dict, X, v, trainable=None) -> torch.Tensor:
+    """The NTK–vector product K v = J (Jᵀ v) without forming J or K (implicit form).
+
+    One reverse pass (vjp: Jᵀv, P numbers) and one forward-mode pass (jvp: J·(Jᵀv)) per vector:
+    memory O(N·n + P) plus the activations, time O(one backward + one forward). ``v`` has N·n
+    entries (sample-major as :func:`empirical_ntk`), or shape (N·n, k) for k vectors at once
+    (vmapped). Returned on the parameters' device.
+    """
+    names, fixed, sub = _split_params(params, trainable)
+    dev = device_of(sub)
+    X = on_device(X, dev, dtype=None if isinstance(X, torch.Tensor) else DTYPE)
 
     def f(p):
         return forward({**fixed, **p}, X).reshape(-1)
 
-    jac = torch.func.jacrev(f)(sub)
-    K = None
-    for k in names:
-        J = jac[k].reshape(jac[k].shape[0], -1)
-        K = J @ J.T if K is None else K + J @ J.T
-    return K
+    out, vjp_fn = torch.func.vjp(f, sub)
+    v = on_device(v, dev, dtype=out.dtype)
+    if v.shape[0] != out.numel() or v.ndim > 2:
+        raise AssumptionError("v has N·n rows (one per output entry)",
+                              f"outputs have {out.numel()} entries, v has shape {tuple(v.shape)}")
+
+    def kv(u):
+        (g,) = vjp_fn(u)
+        return torch.func.jvp(f, (sub,), (g,))[1]
+
+    with warnings.catch_warnings():
+        # torch's first forward-mode pass scripts its jvp decompositions with the deprecated
+        # torch.jit.script: a warning about torch's internals, not about this computation
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.* is deprecated",
+                                category=DeprecationWarning)
+        if v.ndim == 1:
+            return kv(v)
+        return torch.func.vmap(kv, in_dims=1, out_dims=1)(v)
+
+
+def ntk_operator(forward: Callable, params: dict, X, trainable=None):
+    """K as a ``scipy.sparse.linalg.LinearOperator`` (float64, numpy in and out) built on
+    :func:`ntk_vp`, e.g. ``scipy.sparse.linalg.eigsh(op, k=1)`` for λ_max(K) without forming K."""
+    import scipy.sparse.linalg
+
+    names, fixed, sub = _split_params(params, trainable)
+    dev = device_of(sub)
+    X0 = on_device(X, dev, dtype=None if isinstance(X, torch.Tensor) else DTYPE)
+    size = forward(params, X0).numel()
+
+    def matmat(V):
+        V = np.asarray(V, dtype=np.float64)
+        return to_numpy(ntk_vp(forward, params, X0, torch.as_tensor(V), trainable=names))
+
+    return scipy.sparse.linalg.LinearOperator((size, size), matvec=matmat, matmat=matmat,
+                                              rmatvec=matmat, dtype=np.float64)
 
 
 def _sym(H) -> np.ndarray:

@@ -1,10 +1,11 @@
 """Per-iteration metrics for :mod:`ntkbook.training` (pass them as ``record={name: metric}``; each
-is a function ``(params, k) -> value`` computed only when recorded)."""
+is a function ``(params, k) -> value`` computed only when recorded). Data captured by a metric is
+moved to the device of the parameters it is built from."""
 from __future__ import annotations
 
 import torch
 
-from .config import DTYPE
+from .config import DTYPE, on_device
 from .kernels import gram, lambda_min
 
 
@@ -30,7 +31,7 @@ def layer_distance(params0: dict, name: str, norm: str = "fro"):
 
 def pattern_change_fraction(X, params0: dict, name: str = "W"):
     """(1/(mn)) Σ_i Σ_r 1{sign(w_r(0)ᵀx_i) ≠ sign(w_r(k)ᵀx_i)} (Du et al. Sec. 5, Fig. 1b)."""
-    X = torch.as_tensor(X, dtype=DTYPE)
+    X = on_device(X, params0[name].device)
     S0 = X @ params0[name].detach().T >= 0
 
     def metric(params, k):

@@ -2,6 +2,13 @@
 tensors) and ``forward(params, X)``, so that torch.autograd and torch.func apply directly.
 
 Row convention: X is (N, d), one sample per row.
+
+Device policy (:mod:`ntkbook.config`): ``init`` puts the parameters on ``dev`` (default
+:func:`ntkbook.config.device`, the CPU unless ``NTKBOOK_DEVICE`` says otherwise); ``forward``,
+``loss`` and ``grad_W`` move X and the targets to the device of the parameters they are given, so
+CPU data from :mod:`ntkbook.data` works with parameters on any device. ``loss`` raises
+:class:`ntkbook.errors.ShapeMismatchError` when the targets' shape is not the outputs' shape
+(labels (N, 1) against outputs (N,) would broadcast to an N × N residual).
 """
 from __future__ import annotations
 
@@ -9,13 +16,26 @@ import math
 
 import torch
 
-from .config import DTYPE, device, generator
-from .errors import AssumptionError
+from .config import DTYPE, device, generator, on_device
+from .errors import AssumptionError, ShapeMismatchError
 
 
 def relu(z: torch.Tensor) -> torch.Tensor:
     """σ(z) = max(z, 0)."""
     return torch.relu(z)
+
+
+def _data(X, param: torch.Tensor) -> torch.Tensor:
+    """X on the device of ``param`` (a tensor keeps its dtype; arrays become tensors)."""
+    return on_device(X, param.device, dtype=None)
+
+
+def _targets(out: torch.Tensor, y, what: str) -> torch.Tensor:
+    """y on out's device, with exactly out's shape (no silent broadcasting)."""
+    y = on_device(y, out.device, dtype=None)
+    if y.shape != out.shape:
+        raise ShapeMismatchError(what, out.shape, y.shape)
+    return y
 
 
 class TwoLayerReLU:
@@ -42,18 +62,23 @@ class TwoLayerReLU:
     def forward(params: dict, X: torch.Tensor) -> torch.Tensor:
         """u = (1/√m) σ(X Wᵀ) a, shape (N,)."""
         W, a = params["W"], params["a"]
-        return relu(X @ W.T) @ a / math.sqrt(W.shape[0])
+        return relu(_data(X, W) @ W.T) @ a / math.sqrt(W.shape[0])
 
     def loss(self, params: dict, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Du et al. eq. (2): L = Σ_i ½ (f(W, a, x_i) − y_i)²."""
-        return 0.5 * (self.forward(params, X) - y).pow(2).sum()
+        """Du et al. eq. (2): L = Σ_i ½ (f(W, a, x_i) − y_i)²; y has shape (N,) like the outputs."""
+        u = self.forward(params, X)
+        return 0.5 * (u - _targets(u, y, "one label per input: y has the shape (N,) of the "
+                                         "outputs u (Du et al. eq. (2))")).pow(2).sum()
 
     @staticmethod
     def grad_W(params: dict, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Du et al. eq. (3): ∂L/∂w_r = (1/√m) Σ_i (u_i − y_i) a_r x_i 1{w_rᵀx_i ≥ 0}."""
         W, a = params["W"], params["a"]
+        X = _data(X, W)
         Z = X @ W.T                                   # w_rᵀx_i, computed once
         u = relu(Z) @ a / math.sqrt(W.shape[0])
+        y = _targets(u, y, "one label per input: y has the shape (N,) of the outputs u "
+                           "(Du et al. eq. (3))")
         S = (Z >= 0).to(DTYPE)
         return ((S * (u - y)[:, None]).T @ X) * a[:, None] / math.sqrt(W.shape[0])
 
@@ -83,7 +108,7 @@ class DeepReLU:
 
     def features(self, params: dict, X: torch.Tensor) -> list:
         """[F_0, F_1, …, F_L]."""
-        F = [X]
+        F = [_data(X, params["W1"])]
         for l in range(1, self.L):
             F.append(relu(F[-1] @ params[f"W{l}"]))
         F.append(F[-1] @ params[f"W{self.L}"])
@@ -94,8 +119,10 @@ class DeepReLU:
         return self.features(params, X)[-1]
 
     def loss(self, params: dict, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-        """Nguyen eq. (1): Φ(θ) = ½ ‖F_L(θ) − Y‖_F²."""
-        return 0.5 * (self.forward(params, X) - Y).pow(2).sum()
+        """Nguyen eq. (1): Φ(θ) = ½ ‖F_L(θ) − Y‖_F²; Y has the shape (N, n_L) of F_L."""
+        F = self.forward(params, X)
+        return 0.5 * (F - _targets(F, Y, "targets Y have the shape (N, n_L) of F_L "
+                                         "(Nguyen 2021, eq. (1))")).pow(2).sum()
 
 
 class SharedTwoLayer:
@@ -125,11 +152,12 @@ class SharedTwoLayer:
     @staticmethod
     def forward(params: dict, X: torch.Tensor) -> torch.Tensor:
         W, V = params["W"], params["V"]
-        return relu(X @ W) @ V / math.sqrt(W.shape[1])
+        return relu(_data(X, W) @ W) @ V / math.sqrt(W.shape[1])
 
     def loss(self, params: dict, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-        """Φ = ½ ‖F(X) − Y‖_F²."""
-        return 0.5 * (self.forward(params, X) - Y).pow(2).sum()
+        """Φ = ½ ‖F(X) − Y‖_F²; Y has the shape (N, n) of F(X)."""
+        F = self.forward(params, X)
+        return 0.5 * (F - _targets(F, Y, "targets Y have the shape (N, n) of F(X)")).pow(2).sum()
 
 
 class LinearNet:
@@ -154,7 +182,7 @@ class LinearNet:
     @staticmethod
     def forward(params: dict, X: torch.Tensor) -> torch.Tensor:
         """Rows f(x_i)ᵀ = x_iᵀ W₁ᵀ W₂ᵀ, shape (N, k)."""
-        return X @ params["W1"].T @ params["W2"].T
+        return _data(X, params["W1"]) @ params["W1"].T @ params["W2"].T
 
     @staticmethod
     def imbalance(params: dict) -> torch.Tensor:
