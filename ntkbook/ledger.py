@@ -24,7 +24,7 @@ A notebook opens one ledger and checks claims through it::
 * ``case`` — the configuration of a claim checked several times (``case="n=6"``); the record's id
   is ``"<claim_id>[<case>]"``. The claim id itself is a literal string at the call site, so
   grepping an id finds its check. A duplicate id within one ledger is an error.
-* ``control`` — for the falsifiable kinds (:data:`FALSIFIABLE`) and every probability claim, the
+* ``control`` — for the falsifiable kinds (``FALSIFIABLE``) and every probability claim, the
   test in ``tests/`` (``"tests/test_x.py::test_name"``) in which the *same* check function reports
   a violation. It must exist.
 * ``depends_on`` — claim ids or theorem-box labels this claim rests on (the proof graphs).
@@ -553,6 +553,7 @@ class Ledger:
         lhs, rhs : float or array
             The two sides, of equal shapes or one scalar.
         rel : {"<=", "<", ">=", ">", "=="}
+            The relation checked.
         hypothesis_met : bool or None
             Whether the theorem's hypothesis held in this run (None: no hypothesis).
         case : str, optional
@@ -775,7 +776,7 @@ def embed(payload: dict) -> str:
 
 
 def records_from_html(text: str) -> tuple[list[dict], list[dict]]:
-    """The ledger headers and records embedded (:func:`embed`) in HTML output text."""
+    """The ledger headers and records embedded (``embed``) in HTML output text."""
     headers, records = [], []
     for m in _EMBEDDED.finditer(text):
         payload = json.loads(m.group(1).replace("<\\/", "</"))

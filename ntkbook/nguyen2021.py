@@ -690,7 +690,7 @@ def _tightened(name, rel, rhs, tighten, tr):
 def check_proof_trace(ledger, case: str, tr: ProofTrace, *, variant: str | None = None,
                       only=None, note: str = "", tighten: float = 1.0) -> dict:
     """Record every step of the proof of Thm 2.2 along the run ``tr`` (catalog N-5 … N-11) under
-    the literal ids of :data:`TRACE_STEPS`, with the run as ``case``; ``only`` restricts to some
+    the literal ids of ``TRACE_STEPS``, with the run as ``case``; ``only`` restricts to some
     step names. ``hypothesis_met`` is computed (:attr:`ProofTrace.hypothesis_met`).
 
     Kinds: the conclusion (11); the proof's steps (the invariants (12), the drift, F-drift and
@@ -700,8 +700,8 @@ def check_proof_trace(ledger, case: str, tr: ProofTrace, *, variant: str | None 
     once: (7) per layer, (8), η ≤ q2/q1², (9*) as 16q2 ≤ α0²).
 
     ``variant="beyond"`` records (11) and (12) of a run outside the hypotheses under their own ids
-    (:data:`TRACE_BEYOND`), ``variant="counterexample"`` as claims that must fail
-    (:data:`TRACE_COUNTER`). Comparisons carry the run's resolution (:meth:`ProofTrace.resolutions`,
+    (``TRACE_BEYOND``), ``variant="counterexample"`` as claims that must fail
+    (``TRACE_COUNTER``). Comparisons carry the run's resolution (:meth:`ProofTrace.resolutions`,
     :func:`rate_resolution`): at rounding level they are *unresolved*.
 
     ``tighten`` > 1 strengthens the constant of every step and of (11) by that factor (a bound
@@ -958,7 +958,7 @@ CONDITIONS = {   # name: (id, id when the condition is broken on purpose, statem
 def check_condition(ledger, name: str, t: Theorem22, *, eta: float | None = None, case=None,
                     broken: bool = False, depends_on=()):
     """A hypothesis of Theorem 2.2 evaluated at θ0 (kind assumption): ``name`` one of
-    :data:`CONDITIONS` — the width n_{L−1} ≥ N, (7), (8), (9) as printed, the corrected (9*)
+    ``CONDITIONS`` — the width n_{L−1} ≥ N, (7), (8), (9) as printed, the corrected (9*)
     (:func:`cond9_needed`), or η < (10) (needs ``eta``). ``broken=True`` records a point built
     to violate it (kind counterexample, its own id): it must fail."""
     claim_id, broken_id, stmt, src = CONDITIONS[name]
