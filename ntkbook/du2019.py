@@ -23,6 +23,7 @@ import torch
 from . import data, kernels
 from .config import DTYPE, generator, to_numpy
 from .errors import AssumptionError
+from .ledger import must_fail as _must_fail
 from .models import TwoLayerReLU
 from .training import loglog_slope
 
@@ -49,13 +50,6 @@ CONTROL = {
     "rate": _TESTS + "test_rate",
     "thm3.3": _TESTS + "test_joint_training",
 }
-
-
-def _must_fail(expect: str) -> bool:
-    """``expect="violation"`` turns a check into a counterexample (it must fail)."""
-    if expect not in ("hold", "violation"):
-        raise ValueError(f"expect must be 'hold' or 'violation', got {expect!r}")
-    return expect == "violation"
 
 
 def non_parallel(X) -> bool:

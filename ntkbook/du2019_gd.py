@@ -22,6 +22,7 @@ from . import data, kernels
 from .config import DTYPE, few_threads
 from .du2019 import C_LEMMA32, R_lemma32, m_lemma31
 from .errors import AssumptionError
+from .ledger import must_fail as _must_fail
 from .models import TwoLayerReLU
 from .training import gradient_descent, loglog_slope
 
@@ -51,12 +52,6 @@ THM41_STEPS = ["du2019.cond4.1", "du2019.cor4.1", "du2019.lemma4.1", "du2019.lem
                "du2019.lemma4.1.hperp_C", "du2019.eq.I2", "du2019.eq.I2_C",
                "du2019.eq.decomposition", "du2019.eq.quadratic", "du2019.lemma3.2.gd",
                "du2019.eq.chain", "du2019.thm3.1", "du2019.assumption.data", "du2019-thm-4-1"]
-
-
-def _must_fail(expect: str) -> bool:
-    if expect not in ("hold", "violation"):
-        raise ValueError(f"expect must be 'hold' or 'violation', got {expect!r}")
-    return expect == "violation"
 
 
 def _t(x) -> torch.Tensor:

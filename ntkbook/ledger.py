@@ -93,7 +93,14 @@ PROVENANCE = {
 RELATIONS = ("<=", "<", ">=", ">", "==")
 
 
-class Kind(str, enum.Enum):
+class _ValueEnum(str, enum.Enum):
+    """A string enum that prints as its value."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Kind(_ValueEnum):
     """What kind of thing a claim checks."""
     IDENTITY = "identity"
     ASSUMPTION = "assumption"
@@ -103,9 +110,6 @@ class Kind(str, enum.Enum):
     COUNTEREXAMPLE = "counterexample"
     ERRATUM = "erratum"
     REPRODUCTION = "reproduction"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 KINDS = tuple(k.value for k in Kind)
@@ -117,7 +121,7 @@ FALSIFIABLE = ("assumption", "step", "conclusion", "scaling")
 MUST_FAIL = ("counterexample", "erratum")
 
 
-class Status(str, enum.Enum):
+class Status(_ValueEnum):
     """What a check established."""
     HOLDS = "holds"
     BEYOND = "holds beyond hypothesis"
@@ -129,9 +133,6 @@ class Status(str, enum.Enum):
     NOT_REPRODUCED = "not reproduced"
     VIOLATED = "violated"
     EXPECTED_VIOLATION_HELD = "expected violation held"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 STATUSES = tuple(s.value for s in Status)
@@ -196,6 +197,14 @@ def ledger_dir() -> Path | None:
 
 
 # -- argument checks -------------------------------------------------------------------------------
+def must_fail(expect: str) -> bool:
+    """Whether a check function's ``expect`` asks for a claim that must fail ("violation") —
+    check functions that serve both a claim and its counterexample choose their kind from it."""
+    if expect not in ("hold", "violation"):
+        raise ValueError(f"expect must be 'hold' or 'violation', got {expect!r}")
+    return expect == "violation"
+
+
 def _kind(kind) -> str:
     if isinstance(kind, Kind):
         return kind.value

@@ -40,6 +40,7 @@ from torch.func import grad as _fgrad, hessian as _fhessian, jvp as _fjvp, vmap 
 
 from .config import DTYPE
 from .errors import AssumptionError
+from .ledger import must_fail as _must_fail
 from .models import LinearNet
 from .training import gradient_descent, gradient_flow, loglog_slope
 
@@ -414,12 +415,6 @@ CONTROL = {
     "escape": _TESTS + "test_negative_escape_slope_and_rank",
     "reaches": _TESTS + "test_reaches_fails_below_the_rank",
 }
-
-
-def _must_fail(expect: str) -> bool:
-    if expect not in ("hold", "violation"):
-        raise ValueError(f"expect must be 'hold' or 'violation', got {expect!r}")
-    return expect == "violation"
 
 
 def check_local_pl(ledger, claim_id, tr: LocalTrace, *, hypothesis_met, case=None, seeds=None,
