@@ -74,3 +74,17 @@ class ClaimViolation(AssertionError):
 
 class ExpectedViolationHeld(AssertionError):
     """A counterexample shown on purpose did not in fact fail."""
+
+
+class SeedReuseError(ValueError):
+    """A width (or any setting) selected on some seeds is being tested on the same seeds.
+
+    Selection and test must use disjoint seeds: a success frequency measured on the seeds a width
+    was chosen on is optimistic (the winner's curse) and is no evidence that the width suffices.
+    """
+
+    def __init__(self, shared):
+        self.shared = tuple(sorted(shared))
+        super().__init__("selection and test on different seeds: the test seeds "
+                         f"{list(self.shared)[:8]}{' …' if len(self.shared) > 8 else ''} were "
+                         "used to select the width")
