@@ -5,7 +5,9 @@
 * one knob, the environment variable ``NTKBOOK_SCALE``, scales every chapter:
   ``NTKBOOK_SCALE=small`` (the default, what CI runs) or ``NTKBOOK_SCALE=full``
   (paper-scale sizes, for readers with time or a GPU). Notebooks choose their
-  sizes with :func:`pick`.
+  sizes with :func:`pick`. ``NTKBOOK_FULL`` runs single pages at full scale without the whole
+  book: a comma-separated list of pages, e.g. ``NTKBOOK_FULL=du2019/07_figure1`` (pages that pass
+  ``page=`` to :func:`pick`).
 * ``NTKBOOK_DEVICE`` chooses the torch device (:func:`device`): the CPU unless it says otherwise,
   e.g. ``NTKBOOK_DEVICE=cuda`` (or ``cuda:1``, ``mps``) for a GPU. A GPU is never picked up
   silently, so a run is reproducible bit for bit on the machine that made it. Every public entry
@@ -39,9 +41,18 @@ def scale() -> str:
     return value
 
 
-def pick(small, full):
-    """Return ``small`` by default and ``full`` when ``NTKBOOK_SCALE=full``."""
-    return full if scale() == "full" else small
+def full_pages() -> tuple[str, ...]:
+    """The pages run at full scale on their own, from ``NTKBOOK_FULL`` (``chapter/page`` names)."""
+    value = os.environ.get("NTKBOOK_FULL", "")
+    return tuple(sorted(p.strip().strip("/") for p in value.split(",") if p.strip()))
+
+
+def pick(small, full, page: str | None = None):
+    """Return ``small`` by default and ``full`` when ``NTKBOOK_SCALE=full`` — or when ``page``
+    (``"chapter/page"``, e.g. ``"du2019/07_figure1"``) is listed in ``NTKBOOK_FULL``."""
+    if scale() == "full" or (page is not None and page.strip("/") in full_pages()):
+        return full
+    return small
 
 
 def device() -> torch.device:

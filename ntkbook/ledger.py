@@ -155,14 +155,18 @@ def package_hash() -> str:
 
 
 def run_environment() -> dict:
-    """What a result depends on besides the code: ``NTKBOOK_SCALE``, ``NTKBOOK_DEVICE``,
+    """What a result depends on besides the code: ``NTKBOOK_SCALE`` (and ``NTKBOOK_FULL``),
+    ``NTKBOOK_DEVICE``,
     ``NTKBOOK_THREADS`` and the versions of Python, numpy, scipy and torch."""
     import torch
 
     from . import config
-    return {"scale": config.scale(), "device": str(config.device()),
-            "threads": config.threads(), "python": platform.python_version(),
-            "numpy": np.__version__, "scipy": scipy.__version__, "torch": torch.__version__}
+    env = {"scale": config.scale(), "device": str(config.device()),
+           "threads": config.threads(), "python": platform.python_version(),
+           "numpy": np.__version__, "scipy": scipy.__version__, "torch": torch.__version__}
+    if config.full_pages():       # NTKBOOK_FULL: single pages at full scale
+        env["full_pages"] = ",".join(config.full_pages())
+    return env
 
 
 def build_key(env: dict | None = None) -> str:

@@ -284,3 +284,18 @@ def test_few_threads_knob_restores_and_validates(monkeypatch):
     monkeypatch.setenv("NTKBOOK_THREADS", "zero")
     with pytest.raises(ValueError, match="NTKBOOK_THREADS"):
         config.threads()
+
+
+def test_pick_full_for_one_page(monkeypatch):
+    """NTKBOOK_FULL runs one page at full scale; other pages and the build key follow."""
+    from ntkbook import config, ledger
+    monkeypatch.delenv("NTKBOOK_SCALE", raising=False)
+    monkeypatch.delenv("NTKBOOK_FULL", raising=False)
+    key = ledger.build_key()
+    assert config.pick(1, 2, page="du2019/07_figure1") == 1
+    monkeypatch.setenv("NTKBOOK_FULL", "du2019/07_figure1, xu2025/03_step_sizes")
+    assert config.pick(1, 2, page="du2019/07_figure1") == 2
+    assert config.pick(1, 2, page="du2019/06_width") == 1
+    assert config.pick(1, 2) == 1
+    assert ledger.run_environment()["full_pages"] == "du2019/07_figure1,xu2025/03_step_sizes"
+    assert ledger.build_key() != key
