@@ -29,9 +29,12 @@ install: $(STAMP)
 $(LOCK):
 	@echo "$(LOCK) is missing: \`make lock\` writes it" >&2; exit 1
 
-## unit tests, negative controls and every chapter notebook under nbval
+## unit tests, negative controls and every chapter notebook under nbval, on every core
+## (pytest-xdist; --dist loadfile keeps each notebook's cells in one kernel; JOBS=1 runs serially)
+JOBS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest tests book --nbval-lax --nbval-current-env -m "not browser" -p no:cacheprovider
+	$(PY) -m pytest tests book --nbval-lax --nbval-current-env -m "not browser" -p no:cacheprovider \
+	  $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
 ## the same without the notebooks
 test-fast: $(STAMP)

@@ -14,7 +14,6 @@ import os
 import shutil
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent
 LEDGER_DIR = ROOT / "_build" / "ledger" / "pytest"
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -33,13 +32,19 @@ def _is_jupytext_notebook(path: Path) -> bool:
     return head.startswith("---") and "kernelspec" in head and "jupytext" in head
 
 
+def _is_xdist_worker(config) -> bool:
+    """Under pytest-xdist (``make test`` runs notebooks on both cores) the controller owns the
+    ledger directory: it clears it before the workers start and audits it after they finish."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_sessionstart(session):
-    if _runs_notebooks(session.config):
+    if _runs_notebooks(session.config) and not _is_xdist_worker(session.config):
         shutil.rmtree(Path(os.environ["NTKBOOK_LEDGER_DIR"]), ignore_errors=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _runs_notebooks(session.config):
+    if not _runs_notebooks(session.config) or _is_xdist_worker(session.config):
         return
     from ntkbook import ledger as L
 
