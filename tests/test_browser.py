@@ -113,6 +113,15 @@ def test_page_renders(server, driver, page):
         "return Array.from(document.querySelectorAll('div.cell_output')).map(e => e.innerText).join('\\n')")
     for name in ("ClaimViolation:", "ExpectedViolationHeld:", "AssumptionError:", "Error:"):
         assert name not in outputs, f"a cell output shows a raised {name[:-1]}"
+    # theorem boxes show their title as written: "Theorem 3.1 (Du et al. 2019)", not
+    # "Theorem (Theorem 3.1 (Du et al. 2019))"
+    titles = driver.execute_script(
+        "return Array.from(document.querySelectorAll('div.proof > p.admonition-title'))"
+        ".map(e => e.innerText.trim())")
+    for title in titles:
+        assert "))" not in title and not title.startswith("("), f"{page}: box title {title!r}"
+        words = title.split()
+        assert len(words) < 2 or words[0] != words[1], f"{page}: box title {title!r}"
 
 
 def test_ledger_page_lists_claims(server, driver):
