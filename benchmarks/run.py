@@ -7,13 +7,17 @@ Targets (from the foundation issue):
   (n = 1024, d = 64, m = 4096; issue 15) see ``entk_scale.py``, run at the end: ratio ≥ 50, eNTK
   peak memory ≤ 4 GB, agreement ≤ 1e-10;
 * the closed-form H∞ must be much faster than a Monte Carlo estimate of comparable use;
-* Du et al.'s eq. (3) gradient must not be slower than autograd.
+* Du et al.'s eq. (3) gradient must not be slower than autograd;
+* Du et al.'s Figure 1 at the paper's scale (issue 10; ``du2019_fig1.py``, run after
+  ``entk_scale.py``): a GD step at ≥ 60% of the rate of two fp64 XWᵀ products, and the whole
+  figure (n = d = 1000, m ≤ 16000, 100 iterations, 3 seeds) in ≤ 5 min on 2 cores.
 """
 from __future__ import annotations
 
 import time
 
-import entk_scale  # benchmarks/ is the directory of this script, so it is on sys.path
+import du2019_fig1  # benchmarks/ is the directory of this script, so it is on sys.path
+import entk_scale
 import torch
 
 from ntkbook import data, kernels, models, training
@@ -66,6 +70,8 @@ def main():
         print(f"{name:62s} {ratio:8.1f} {tgt:>7s}  {detail} {mark}")
     print(flush=True)
     entk_scale.main([])
+    print(flush=True)
+    du2019_fig1.main([])
 
 
 if __name__ == "__main__":

@@ -304,6 +304,47 @@ def test_lemma32_negative_controls(ledger, fresh, X, lam0):
         du.check_lemma32(fresh(), narrow, delta, n, parts=("lambda_min",))
 
 
+def test_certificate_bounds_every_perturbation(X):
+    """|H(W) − H(W(0))| ≤ M entrywise for random and adversarial W in the ball, so
+    ‖H − H(0)‖₂ ≤ ‖M‖₂; M grows with R."""
+    m, R = 300, 0.05
+    W0 = models.TwoLayerReLU.init(m, X.shape[1], 3, dev="cpu")["W"]
+    M = du.certificate_matrix(X, W0, R)
+    H0 = kernels.gram(X, W0).numpy()
+    g = torch.Generator().manual_seed(0)
+    Ws = [du.adversarial_perturbation(X, W0, R, mode) for mode in ("flip", "off")]
+    for _ in range(5):
+        D = torch.randn(W0.shape, generator=g, dtype=torch.float64)
+        Ws.append(W0 + R * D / D.norm(dim=1, keepdim=True))           # on the sphere of radius R
+    for W in Ws:
+        dH = np.abs(kernels.gram(X, W).numpy() - H0)
+        assert np.all(dH <= M + 1e-15)
+        assert kernels.spectral_norm(dH) <= kernels.spectral_norm(M) * (1 + 1e-12)
+    assert np.all(du.certificate_matrix(X, W0, 2 * R) >= M)
+    lam0 = kernels.lambda0(X)
+    Rc = du.certified_radius(X, W0, lam0 / 4)
+    assert kernels.spectral_norm(du.certificate_matrix(X, W0, Rc)) < lam0 / 4 \
+        <= kernels.spectral_norm(du.certificate_matrix(X, W0, Rc * (1 + 1e-6)))
+
+
+def test_lemma32_certificate(ledger, fresh, X, lam0):
+    n, delta = X.shape[0], 0.1
+    R = du.R_lemma32(n, lam0, delta)
+    ok = du.certificate_runs(X, du.m_lemma31(n, lam0, delta), range(30), R)
+    recs = du.check_certificate(ledger, ok, delta, n)
+    assert [r.status for r in recs] == ["holds", "holds"]
+    assert all(r.hypothesis_met is True and r.kind == "step" for r in recs)
+    big = du.certificate_runs(X, 400, range(30), 0.2)
+    with pytest.raises(ClaimViolation):                      # R far above c delta lambda0 / n^2
+        du.check_certificate(fresh(), big, delta, n)
+    rec = du.check_certificate(ledger, big, delta, n, expect="violation")
+    assert rec.id.startswith("du2019.lemma3.2.certificate.large_R")
+    assert rec.status == "expected violation" and rec.hypothesis_met is False
+    narrow = du.certificate_runs(X, 2, range(30), R)
+    with pytest.raises(ClaimViolation):                      # width 2: lambda_min(H(0)) tiny
+        du.check_certificate(fresh(), narrow, delta, n)
+
+
 # ------------------------------------------------------------------ page 04
 def test_lemma33(ledger, fresh, flow):
     recs = du.check_lemma33(ledger, flow)
@@ -335,17 +376,18 @@ def test_thm32(ledger, fresh, X, y):
 
 
 def test_rate(ledger, fresh, flow):
-    assert du.check_rate(ledger, flow).status == "holds beyond hypothesis"
+    assert du.check_flow_rate(ledger, flow).status == "holds beyond hypothesis"
     with pytest.raises(ClaimViolation):                      # a rate 5x faster than lambda0 is not reached
-        du.check_rate(fresh(), flow, factor=5.0)
+        du.check_flow_rate(fresh(), flow, factor=5.0)
 
 
 def test_joint_training(ledger, fresh, flow, joint, X, y):
-    kw = dict(kind="conclusion", hypothesis_met=du.thm32_hypothesis(joint, 0.1), source="",
-              control=du.CONTROL["thm3.3"])
-    du.check_decay(ledger, joint, "du2019.thm3.3", **kw)
-    with pytest.raises(ClaimViolation):
-        du.check_decay(fresh(), joint, "du2019.thm3.3", rate_factor=10.0, **kw)
+    rec = du.check_thm33(ledger, [joint], 0.1)               # one flow: low power
+    assert rec.kind == "conclusion" and rec.status == "not refuted (low power)"
+    with pytest.raises(ClaimViolation):                      # a rate 10x faster, on 5 flows
+        du.check_thm33(fresh(), [joint] * 5, 0.1, rate_factor=10.0)
+    with pytest.raises(AssumptionError, match="joint training"):
+        du.check_thm33(fresh(), [flow], 0.1)
     assert [r.kind for r in du.check_joint(ledger, joint)] == ["identity"] * 3
     with pytest.raises(AssumptionError, match="joint training"):
         du.check_joint(fresh(), flow)                        # a fixed: there is no G

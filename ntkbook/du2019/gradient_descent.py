@@ -1,66 +1,48 @@
-"""Du, Zhai, Póczos, Singh (ICLR 2019), Sections 4–5: discrete gradient descent (Theorem 4.1 and
-every step of its proof), the width the theorem asks for against the width that suffices in
-practice, and the experiment of Section 5 (Figure 1).
-
-Conventions as in :mod:`ntkbook.du2019`: X is (n, d) with unit rows, W is (m, d) (row r is w_r),
-a is (m,), the loss is L = Σ_i ½(u_i − y_i)², only W is trained. Constants marked [D] are our
-derivation (catalog ``shared/theorems.md``), [S] restated by later work, [M] recollections.
-
-The check functions take a :class:`ntkbook.ledger.Ledger` and are called both by the notebooks
-(``book/du2019/05_*.md`` … ``07_*.md``) and by the negative controls in
-``tests/test_du2019_b.py``, so the tests exercise the very code the book runs.
-"""
+"""Du et al. 2019, Section 4: discrete gradient descent (Theorem 4.1) and every step of its
+proof — Condition 4.1, Corollary 4.1, Lemma 4.1, the decomposition u(k+1) − u(k) = I₁ + I₂ and
+the chain of inequalities. Constants marked [D] are our derivation, [S] restated by later work,
+[M] recollections."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from . import data, kernels
-from .config import DTYPE, few_threads
-from .du2019 import C_LEMMA32, R_lemma32, m_lemma31
-from .errors import AssumptionError
-from .ledger import must_fail as _must_fail
-from .models import TwoLayerReLU
-from .training import gradient_descent, loglog_slope
+from .. import data, kernels
+from ..config import DTYPE, few_threads
+from ..errors import AssumptionError
+from ..ledger import must_fail as _must_fail
+from ..models import TwoLayerReLU
+from ..training import gradient_descent
+from .concentration import m_lemma31
+from .controls import CONTROL, SOURCE
+from .model import _t
+from .stability import C_LEMMA32, R_lemma32
 
-SOURCE = "Du et al. 2019"
 #: [D] Lemma 4.1's constant from anti-concentration + Markov: E Σ_i|S_i^⊥| ≤ 2mnR/√(2π), so
 #: Σ_i|S_i^⊥| ≤ C m n R/δ with C = 2/√(2π) w.p. ≥ 1 − δ. (Later work [S] states 1/√(2π).)
 C_LEMMA41 = 2 / math.sqrt(2 * math.pi)
+
+
 #: Corollary 4.1's constant: R' = 4√n‖y − u(0)‖₂/(√m λ0) [M]/[S].
 C_COR41 = 4.0
+
+
 #: the quadratic term ‖u(k+1) − u(k)‖² ≤ η² n² ‖y − u(k)‖² [S] (constant 1).
 C_QUAD = 1.0
 
-#: the negative controls: tests in which the same check function reports a violation
-_TESTS = "tests/test_du2019_b.py::"
-CONTROL = {
-    "thm4.1": _TESTS + "test_rate_probability_too_narrow",
-    "practical": _TESTS + "test_rate_eta_far_above_bound",
-    "narrow": _TESTS + "test_proof_too_narrow",
-    "constant": _TESTS + "test_proof_constant_tightened",
-    "lemma4.1": _TESTS + "test_lemma41_probability",
-    "width": _TESTS + "test_width_claims",
-    "width_exponent": _TESTS + "test_sufficient_width_and_exponent",
-    "fig1_slope": _TESTS + "test_figure1_trends_and_slopes",
-}
+
 #: what Theorem 4.1's conclusion rests on (its proof graph)
 THM41_STEPS = ["du2019.cond4.1", "du2019.cor4.1", "du2019.lemma4.1", "du2019.lemma4.1.hperp",
                "du2019.lemma4.1.hperp_C", "du2019.eq.I2", "du2019.eq.I2_C",
                "du2019.eq.decomposition", "du2019.eq.quadratic", "du2019.lemma3.2.gd",
-               "du2019.eq.chain", "du2019.thm3.1", "du2019.assumption.data", "du2019-thm-4-1"]
+               "du2019.eq.chain", "du2019.lemma3.1", "du2019.lemma3.2",
+               "du2019.lemma3.2.certificate", "du2019.thm3.1", "du2019.assumption.data",
+               "du2019-thm-4-1"]
 
 
-def _t(x) -> torch.Tensor:
-    return torch.as_tensor(x, dtype=DTYPE).cpu()
-
-
-# ------------------------------------------------------------------------------------------
-# step sizes, radii, widths
-# ------------------------------------------------------------------------------------------
 def eta_theorem(lam0: float, n: int, c: float) -> float:
     """Theorem 4.1's step size η = c λ0 / n² (the paper: η = O(λ0/n²), c unspecified)."""
     if lam0 <= 0 or n < 1 or c <= 0:
@@ -113,9 +95,6 @@ def m_theorem(n: int, lam0: float, y_sq: float, delta: float, c: float = C_LEMMA
     return max(m_r, m_31)
 
 
-# ------------------------------------------------------------------------------------------
-# one GD run with every quantity of the Section 4 proof
-# ------------------------------------------------------------------------------------------
 @dataclass
 class GDProofRun:
     """A GD run of Theorem 4.1 with, per iteration k = 0 … K−1, the quantities of its proof.
@@ -238,10 +217,7 @@ def gd_losses(X, y, m: int, seed: int, eta: float, steps: int) -> np.ndarray:
     return out
 
 
-# ------------------------------------------------------------------------------------------
-# checks of Theorem 4.1 and its proof
-# ------------------------------------------------------------------------------------------
-def check_rate(ledger, losses, eta: float, lam0: float, *, hypothesis_met, expect="hold",
+def check_gd_rate(ledger, losses, eta: float, lam0: float, *, hypothesis_met, expect="hold",
                case=None, seeds=None, note="", provenance="restated", floor: float = 1e-20):
     """Theorem 4.1's conclusion on single runs: ‖y − u(k)‖² ≤ (1 − ηλ0/2)^k ‖y − u(0)‖² at every
     k (one row per run), id ``du2019.thm4.1.practical``; with ``expect="violation"`` the
@@ -467,9 +443,6 @@ def check_lemma41(ledger, counts, m: int, n: int, R: float, delta: float, seeds,
              f"{float(np.mean(counts)):.4g}")
 
 
-# ------------------------------------------------------------------------------------------
-# practical step sizes and divergence
-# ------------------------------------------------------------------------------------------
 def divergence_threshold(X, y, m: int, seed: int, etas, steps: int, blowup: float = 1e3) -> float:
     """Smallest η in ``etas`` (ascending) at which GD blows up (final loss > blowup × initial, or
     non-finite); inf if none does."""
@@ -480,9 +453,6 @@ def divergence_threshold(X, y, m: int, seed: int, etas, steps: int, blowup: floa
     return float("inf")
 
 
-# ------------------------------------------------------------------------------------------
-# Section "how wide": GD over many seeds at once
-# ------------------------------------------------------------------------------------------
 @few_threads()   # thousands of tiny matrix products: intra-op threads only add overhead
 def batched_gd_losses(X, y, m: int, seeds, eta: float, steps: int) -> np.ndarray:
     """‖y − u(k)‖² for several initializations at once (one row per seed, columns k = 0 … steps):
@@ -515,204 +485,4 @@ def rate_holds(losses, eta: float, lam0: float) -> np.ndarray:
     k = np.arange(L.shape[1])
     bound = rate(eta, lam0, k)[None, :] * L[:, :1]
     return np.all(L <= bound * (1 + 1e-12), axis=1)
-
-
-@dataclass
-class WidthSearch:
-    """Result of :func:`smallest_width` for one data set."""
-    n: int
-    lam0: float
-    eta: float
-    steps: int
-    m_star: int
-    tried: dict = field(default_factory=dict)   # m -> fraction of seeds where the rate held
-    level: float = 0.9
-    n_seeds: int = 0
-
-
-def smallest_width(X, y, seeds, eta: float, steps: int, lam0: float | None = None, level: float = 0.9,
-                   m_max: int = 4096) -> WidthSearch:
-    """The smallest m at which Theorem 4.1's conclusion — the rate at every k ≤ steps — holds in at
-    least ``level`` of ``seeds``: doubling m = 1, 2, 4, … until it holds, then bisection between the
-    last failing and the first passing width. Assumes the success fraction grows with m (``tried``
-    keeps every evaluated width so this can be inspected)."""
-    X, y = _t(X), _t(y)
-    lam0 = kernels.lambda0(X) if lam0 is None else lam0
-    tried = {}
-
-    def ok(m):
-        if m not in tried:
-            L = batched_gd_losses(X, y, m, seeds, eta, steps)
-            tried[m] = float(rate_holds(L, eta, lam0).mean())
-        return tried[m] >= level
-
-    hi = 1
-    while not ok(hi):
-        if hi >= m_max:
-            raise AssumptionError(f"the rate holds in >= {level:.0%} of seeds below m_max",
-                                  f"m_max = {m_max}: fraction {tried[hi]:.2f}")
-        hi *= 2
-    lo = hi // 2          # 0 when m = 1 already passes
-    while lo >= 1 and hi - lo > 1:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-    return WidthSearch(n=X.shape[0], lam0=lam0, eta=eta, steps=steps, m_star=hi,
-                       tried=dict(sorted(tried.items())), level=level, n_seeds=len(list(seeds)))
-
-
-def check_width(ledger, X, y, m: int, seeds, eta: float, steps: int, lam0: float, m_thm: float,
-                delta: float = 0.1, expect="hold"):
-    """Theorem 4.1's conclusion at width m as a probability statement over ``seeds`` (use seeds
-    the width was *not* selected on): the rate fails in at most a fraction δ of initializations
-    (``du2019.thm4.1.width``, one case per n). With ``expect="violation"`` the counterexample
-    ``du2019.thm4.1.width.narrow`` (a width far below any sufficient one, on purpose).
-    ``hypothesis_met`` is :func:`thm41_hypothesis` (m ≥ m_thm and η within the proven range)."""
-    n = _t(X).shape[0]
-    L = batched_gd_losses(X, y, m, seeds, eta, steps)
-    holds = rate_holds(L, eta, lam0)
-    kw = dict(failures=int((~holds).sum()), trials=int(holds.size), delta=delta,
-              statement=r"P\big(\exists k:\|y-u(k)\|^2>(1-\eta\lambda_0/2)^k\|y-u(0)\|^2\big)"
-                        r"\le\delta",
-              source=f"{SOURCE}, Theorem 4.1", provenance="restated",
-              hypothesis_met=thm41_hypothesis(n, m, lam0, eta, m_thm), case=f"n={n}",
-              seeds=list(seeds),
-              note=f"n = {n}, m = {m}, K = {steps}, eta = {eta:.4g} "
-                   f"(= {eta * n ** 2 / lam0:.3g} lambda0/n^2), theorem width {m_thm:.3g}")
-    if _must_fail(expect):
-        return ledger.check_probability("du2019.thm4.1.width.narrow", kind="counterexample", **kw)
-    return ledger.check_probability("du2019.thm4.1.width", kind="conclusion",
-                                    control=CONTROL["width"], depends_on=["du2019.thm4.1"], **kw)
-
-
-def check_width_heldout(ledger, X, y, search: "WidthSearch", seeds):
-    """A reproduction of our own measurement: the success fraction at the width m* that
-    :func:`smallest_width` selected reaches the same level on held-out ``seeds``
-    (``du2019.thm4.1.width.heldout``, one case per n). Status reproduced / not reproduced; a
-    selection on few seeds is optimistic (the winner's curse), so it may well not reproduce."""
-    L = batched_gd_losses(X, y, search.m_star, seeds, search.eta, search.steps)
-    fail = float(1 - rate_holds(L, search.eta, search.lam0).mean())
-    return ledger.check("du2019.thm4.1.width.heldout", kind="reproduction", lhs=fail, rel="<=",
-                        rhs=1 - search.level,
-                        statement=r"\text{failure fraction at }m^*\text{ on held-out seeds}"
-                                  r"\le1-\text{level}",
-                        source="our width search (smallest_width)", provenance="reconstruction",
-                        hypothesis_met=None, case=f"n={search.n}", seeds=list(seeds),
-                        note=f"m* = {search.m_star} selected at level {search.level:.0%} of "
-                             f"{search.n_seeds} search seeds; held-out failure fraction "
-                             f"{fail:.3f} over {len(list(seeds))} seeds")
-
-
-# ------------------------------------------------------------------------------------------
-# Section 5, Figure 1
-# ------------------------------------------------------------------------------------------
-@dataclass
-class Fig1Run:
-    m: int
-    loss: np.ndarray            # L(W(k)) = Σ ½(u_i − y_i)², k = 0 … K
-    pattern_frac: np.ndarray    # (1/mn) Σ_ir 1{sign change since k = 0}
-    max_dist: np.ndarray        # max_r ‖w_r(k) − w_r(0)‖₂
-
-
-def figure1_run(X, y, m: int, seed: int, eta: float, steps: int) -> Fig1Run:
-    """Section 5: full-batch GD on the first layer (a fixed) for ``steps`` iterations, recording
-    the three panels of Figure 1. Runs on :func:`ntkbook.config.device` (initialization is drawn on
-    the CPU, so results do not depend on the device); small CPU problems run single-threaded."""
-    n, d = _t(X).shape
-    if n * d * m < 10 ** 8:
-        return few_threads()(_figure1_run)(X, y, m, seed, eta, steps)
-    return _figure1_run(X, y, m, seed, eta, steps)
-
-
-def _figure1_run(X, y, m: int, seed: int, eta: float, steps: int) -> Fig1Run:
-    """Section 5: full-batch GD on the first layer (a fixed) for ``steps`` iterations, recording
-    the three panels of Figure 1. Runs on :func:`ntkbook.config.device` (initialization is drawn on
-    the CPU, so results do not depend on the device)."""
-    from .config import device
-    from .metrics import max_neuron_distance, pattern_change_fraction
-    dev = device()                       # a GPU when torch sees one (the paper's scale needs it)
-    X, y = _t(X).to(dev), _t(y).to(dev)
-    net = TwoLayerReLU(train_a=False)
-    p0 = net.init(m, X.shape[1], seed, dev=dev)
-    traj = gradient_descent(lambda p: net.loss(p, X, y), p0, eta, steps, trainable=("W",),
-                            grad=lambda p: {"W": TwoLayerReLU.grad_W(p, X, y)},
-                            record={"pattern": pattern_change_fraction(X, p0),
-                                    "dist": max_neuron_distance(p0)})
-    if traj.diverged or not traj.losses[-1] <= 1e3 * traj.losses[0]:
-        raise AssumptionError("a convergent GD run (step size below the divergence threshold)",
-                              f"GD blew up at m = {m}, eta = {eta}: loss {traj.losses[0]:.3g} -> {traj.losses[-1]:.3g}")
-    return Fig1Run(m=m, loss=traj.losses, pattern_frac=traj.metric("pattern"), max_dist=traj.metric("dist"))
-
-
-def check_trend(ledger, widths, values, claim, statement, tol=0.0, note=""):
-    """Figure 1's reported trend in m, a reproduction: ``values`` (one per width, widths
-    ascending) is non-increasing, allowing a relative slack ``tol``: v_{j+1} ≤ (1 + tol) v_j for
-    every consecutive pair. Status reproduced / not reproduced (never raises)."""
-    v = np.asarray(values, dtype=np.float64)
-    order = np.argsort(widths)
-    v = v[order]
-    return ledger.check(claim, kind="reproduction", lhs=v[1:], rel="<=", rhs=(1 + tol) * v[:-1],
-                        statement=statement, source=f"{SOURCE}, Section 5 / Figure 1",
-                        provenance="paper", hypothesis_met=None,
-                        note=(note + f" widths {[int(w) for w in np.asarray(widths)[order]]}")
-                        .strip())
-
-
-def fitted_exponent(x, y) -> float:
-    """Least-squares slope of log y against log x."""
-    return loglog_slope(x, y)
-
-
-def check_sufficient_width(ledger, m_star, m_thm):
-    """m* ≤ m_thm for every n ([D] width): an identity — true by construction, since the search for
-    m* stops at 4096 while m_thm ≥ 10¹⁰ at every n we run. It documents the gap, not evidence."""
-    return ledger.check("du2019.thm4.1.width.sufficient", kind="identity",
-                        lhs=np.asarray(m_star, float), rel="<=", rhs=np.asarray(m_thm, float),
-                        statement=r"m^*\le m_{\rm thm}=432n^5(\|y\|^2+n/2)/(c^2\lambda_0^4\delta^3)",
-                        source=f"{SOURCE}, Theorem 4.1 (width, explicit constants ours)",
-                        provenance="derived", hypothesis_met=None,
-                        note="true by construction: the search for m* is capped far below m_thm")
-
-
-def check_exponent(ledger, widths, values, claim, target=-0.5, tol=0.15, statement="",
-                   source=f"{SOURCE}, Section 5 / Figure 1", provenance="reconstruction", note=""):
-    """A scaling claim, a power law in m: the fitted log-log slope ŝ of ``values`` against
-    ``widths`` satisfies |ŝ − target| ≤ tol (Figure 1's m^{-1/2} decay is our reconstruction)."""
-    s = loglog_slope(widths, values)
-    return ledger.check(claim, kind="scaling", lhs=abs(s - target), rel="<=", rhs=tol,
-                        statement=statement or rf"|\hat s-({target})|\le{tol}", source=source,
-                        provenance=provenance, hypothesis_met=None, control=CONTROL["fig1_slope"],
-                        note=(note + f" fitted slope {s:.4f}").strip())
-
-
-def check_width_exponent(ledger, ns, m_star, m_thm):
-    """A scaling claim: the observed width grows more slowly in n than the theorem's (the fitted
-    exponent of m* against n is below that of m_thm)."""
-    s_emp, s_thm = loglog_slope(ns, m_star), loglog_slope(ns, m_thm)
-    return ledger.check("du2019.thm4.1.width.exponent", kind="scaling", lhs=s_emp, rel="<",
-                        rhs=s_thm,
-                        statement=r"\hat s(m^*) < \hat s(m_{\rm thm})\ \ (m\propto n^{\hat s})",
-                        source=f"{SOURCE}, Theorem 4.1 (width)", provenance="derived",
-                        hypothesis_met=None, control=CONTROL["width_exponent"],
-                        note=f"ns = {list(ns)}, fitted exponents {s_emp:.3f} vs {s_thm:.3f}")
-
-
-def check_distance_radius(ledger, runs, n: int, lam0: float, factor: float = 1.0, note=""):
-    """Corollary 4.1's radius along Figure-1 runs: max_r ‖w_r(k) − w_r(0)‖ ≤ factor · R' at every
-    k and width, R' = 4√n‖y − u(0)‖/(√m λ0) with ‖y − u(0)‖ = √(2 L(0)). Recorded as an
-    identity: R' exceeds the measured distance by two to three orders of magnitude at these
-    widths, so the check cannot discriminate a right corollary from a wrong one."""
-    lhs = np.concatenate([r.max_dist for r in runs])
-    rhs = np.concatenate([np.full(len(r.max_dist),
-                                  factor * R_prime_gd(n, r.m, math.sqrt(2 * r.loss[0]), lam0))
-                          for r in runs])
-    return ledger.check("du2019.fig1.cor4.1", kind="identity", lhs=lhs, rel="<=", rhs=rhs,
-                        statement=r"\max_r\|w_r(k)-w_r(0)\|\le 4\sqrt n\|y-u(0)\|/(\sqrt m\lambda_0)",
-                        source=f"{SOURCE}, Corollary 4.1", provenance="restated",
-                        hypothesis_met=None,
-                        note=(note + f" widths {[r.m for r in runs]}; max distance / R' = "
-                              f"{float(np.max(lhs / rhs)) * factor:.3g}").strip())
-
 
