@@ -1,0 +1,173 @@
+"""Nguyen 2021, Section 3.3: Assumption 3.1, Lemma 3.3 and Corollary 3.2 (exponents, (25)–(26),
+(30)).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+import torch
+
+from ..config import DTYPE, to_numpy
+from ..kernels import sigma_min
+from ..models import DeepReLU
+from ..training import loglog_slope
+from .theorem22 import CONTROL_B, SOURCE, theorem22
+
+
+def assumption31_moments(Xs) -> dict:
+    """E‖x‖/√n0, E‖x‖²/n0, E‖x − Ex‖²/n0 (Assumption 3.1.2), from samples (rows)."""
+    A = to_numpy(Xs)
+    n0 = A.shape[1]
+    r = np.linalg.norm(A, axis=1)
+    return {"E|x|/sqrt(n0)": r.mean() / math.sqrt(n0), "E|x|^2/n0": (r ** 2).mean() / n0,
+            "E|x-Ex|^2/n0": (np.linalg.norm(A - A.mean(0), axis=1) ** 2).mean() / n0}
+
+
+def check_moments(ledger, Xs, band=(0.5, 2.0), case=None):
+    """Assumption 3.1.2: each normalised moment lies in the Θ(1) band ``band`` (our choice of
+    constants); ``nguyen2021.assumption3.1.moments.lower`` / ``.upper``, kind assumption."""
+    m = assumption31_moments(Xs)
+    v = np.array(list(m.values()))
+    control = CONTROL_B + "test_moments_and_bad_scaling"
+    ledger.check("nguyen2021.assumption3.1.moments.lower", kind="assumption", case=case, lhs=v, rel=">=",
+                 rhs=band[0],
+                 statement=r"\mathbb E\|x\|/\sqrt{n_0},\ \mathbb E\|x\|^2/n_0,\ \mathbb E\|x-\mathbb Ex\|^2/n_0\ \ge c_1",
+                 source=f"{SOURCE}, Assumption 3.1.2", provenance="paper", hypothesis_met=None,
+                 control=control, note=", ".join(f"{k} = {x:.4f}" for k, x in m.items()))
+    return ledger.check("nguyen2021.assumption3.1.moments.upper", kind="assumption", case=case, lhs=v,
+                        rel="<=", rhs=band[1], statement=r"\text{the same moments}\le c_2",
+                        source=f"{SOURCE}, Assumption 3.1.2", provenance="paper", hypothesis_met=None,
+                        control=control)
+
+
+def check_lipschitz_concentration(ledger, Xs, f, t: float, c: float, case=None):
+    """Assumption 3.1.1 for one 1-Lipschitz f: P(|f(x) − Ef(x)| > t) ≤ 2exp(−c t²), over the samples
+    (binomial test; E f estimated by the sample mean; ``nguyen2021.assumption3.1.concentration``,
+    kind assumption)."""
+    v = np.asarray(f(to_numpy(Xs)), dtype=np.float64)
+    dev = np.abs(v - v.mean())
+    delta = 2 * math.exp(-c * t * t)
+    if not delta < 1:
+        raise ValueError("choose t with 2exp(-c t^2) < 1")
+    return ledger.check_probability(
+        "nguyen2021.assumption3.1.concentration", kind="assumption", case=case,
+        failures=int((dev > t).sum()), trials=v.size, delta=delta,
+        statement=r"\mathbb P(|f(x)-\mathbb Ef(x)|>t)\le2e^{-ct^2/\|f\|_{\rm Lip}^2}",
+        source=f"{SOURCE}, Assumption 3.1.1", provenance="paper", hypothesis_met=None,
+        control=CONTROL_B + "test_concentration_and_heavy_tails", note=f"t = {t}, c = {c}")
+
+
+def lemma33_ratio(X, widths, seed: int) -> float:
+    """σ_min(F_{L−1})² / (n0 ∏_{l=1}^{L−1} n_l β_l²) for LeCun hidden layers β_l² = 1/n_{l−1} (25);
+    ``widths`` = [n0, n1, …, n_{L−1}, n_L]."""
+    model = DeepReLU(widths)
+    p = model.init(seed)
+    A = torch.as_tensor(to_numpy(X), dtype=DTYPE)
+    with torch.no_grad():
+        F = model.features(p, A)[model.L - 1]
+    scale = widths[0] * np.prod([widths[l] / widths[l - 1] for l in range(1, model.L)])
+    return sigma_min(F) ** 2 / scale
+
+
+def check_lemma33(ledger, ratios, *, hypothesis_met: bool, band_factor: float = 4.0, case=None):
+    """Lemma 3.3 (29) as Θ(1) (``nguyen2021.lemma3.3``, kind conclusion): all ratios
+    σ_min(F_{L−1})²/(n0 ∏ n_lβ_l²) positive and max/min ≤ ``band_factor`` (our constant).
+    ``hypothesis_met`` (computed by the caller): (27) and min(n0, m) large enough for the
+    lemma's failure probability to be below 1."""
+    r = np.asarray(ratios, dtype=np.float64)
+    common = dict(kind="conclusion", case=case, source=f"{SOURCE}, Lemma 3.3, eq. (29) "
+                  "(from Nguyen, Mondelli & Montúfar 2021)", provenance="restated",
+                  hypothesis_met=hypothesis_met, control=CONTROL_B + "test_lemma33_band_and_too_narrow")
+    zero = 1e-12     # a normalised ratio below this is a numerically zero singular value
+    if np.any(r <= zero):
+        return ledger.check("nguyen2021.lemma3.3", lhs=r.min(), rel=">", rhs=zero,
+                            statement=r"\sigma_{\min}(F_{L-1})^2/(n_0\textstyle\prod_l n_l\beta_l^2)>0"
+                                      r"\ \text{(above }10^{-12}\text{)}", **common)
+    return ledger.check("nguyen2021.lemma3.3", lhs=r.max() / r.min(), rel="<=", rhs=band_factor,
+                        statement=r"\sigma_{\min}(F_{L-1})^2=\Theta\big(n_0\textstyle\prod_{l}n_l\beta_l^2\big):"
+                                  r"\ \max\text{ratio}/\min\text{ratio}\le c",
+                        note=f"band [{r.min():.4f}, {r.max():.4f}] over {r.size} (width, seed) pairs", **common)
+
+
+def printed_exponents(a, b, c) -> dict:
+    """The n_{L−1} exponents exactly as printed in the proof of Corollary 3.2."""
+    a, b, c = (sp.nsimplify(v) for v in (a, b, c))
+    h = sp.Rational(1, 2)
+    return {"eq7_L": 1 + b - sp.Max(h, c), "eq7_Lm1": 1 + c - sp.Max(b, (1 - a) / 2),
+            "eq7_rest": 1 - sp.Max(h, c) - sp.Max(b, (1 - a) / 2),
+            "eq9": 1 - 2 * sp.Max(h, c) - 2 * sp.Max(b, (1 - a) / 2),
+            "eq8": h + sp.Max(b, (1 - a) / 2)}
+
+
+def derived_exponents(a, b, c, L: int = 4) -> dict:
+    """[D] The same exponents derived from Theorem 2.2's (7)–(9) with orders in n = n_{L−1}:
+    α0 ~ n^{1/2} (Lemma 3.3), λ̄_L ~ n^{max(b,(1−a)/2)}, λ̄_{L−1} ~ n^{max(1/2,c)}, other λ̄_l ~ n^0,
+    C_{L−1} = n^c, C_L = n^b, other C_l = 1; D, ‖X‖_F, √(2Φ) and m/n0 factors kept apart (n^0).
+    (7) per l: 2·½ + e(C_l) − Σ_{p≠l} e(λ̄_p); (9) with λ̄_{1→L−1}² (the form §3.1 (15) and the proof use)
+    and with λ̄_{1→L−1} (as printed); (8) via the paper's route α0 ≳ √(2Φ)/λ̄_L using λ̄_L ≥ C_L."""
+    a, b, c = (sp.nsimplify(v) for v in (a, b, c))
+    h = sp.Rational(1, 2)
+    e = [sp.Integer(0)] * (L - 2) + [sp.Max(h, c), sp.Max(b, (1 - a) / 2)]
+    eC = [sp.Integer(0)] * (L - 2) + [c, b]
+    tot = sum(e)
+    e7 = [sp.simplify(1 + eC[l] - (tot - e[l])) for l in range(L)]
+    pre = sum(e[:L - 1])
+    e9_sq = 1 - 2 * e[L - 1] - sp.Max(*[2 * (pre - e[l]) for l in range(L - 1)])
+    e9_pr = 1 - 2 * e[L - 1] - sp.Max(*[pre - 2 * e[l] for l in range(L - 1)])
+    e8_direct = sp.Rational(3, 2) - e[L - 1] - sp.Max(*[2 * (pre - e[l]) for l in range(L - 1)])
+    return {"eq7_L": e7[L - 1], "eq7_Lm1": e7[L - 2], "eq7_rest": sp.Min(*e7[:L - 2]),
+            "eq7": sp.Min(*e7), "eq9": sp.simplify(e9_sq), "eq9_printed": sp.simplify(e9_pr),
+            "eq8": h + b, "eq8_direct": sp.simplify(e8_direct)}
+
+
+def check_exponents(ledger, a, b, c, expected: dict, case_prefix: str = ""):
+    """Printed exponents (Cor. 3.2 proof) == derived ones == ``expected`` (the catalog's numbers):
+    ``nguyen2021.cor3.2.exponent``, one case per exponent, kind identity (sympy algebra)."""
+    pr, de = printed_exponents(a, b, c), derived_exponents(a, b, c)
+    recs = []
+    for k, v in expected.items():
+        recs.append(ledger.check("nguyen2021.cor3.2.exponent", kind="identity", case=case_prefix + k,
+                                 lhs=[float(pr[k]), float(de[k])], rel="==",
+                                 rhs=float(sp.nsimplify(v)), rtol=1e-15,
+                                 statement=rf"\text{{exponent of }}n_{{L-1}}\text{{ in {k}}} = {sp.latex(sp.nsimplify(v))}",
+                                 source=f"{SOURCE}, proof of Corollary 3.2", provenance="paper",
+                                 hypothesis_met=None, note=f"printed {pr[k]}, derived {de[k]}"))
+    return recs
+
+
+def corollary32_C(widths) -> np.ndarray:
+    """C_l of the proof of Corollary 3.2: 1 (l ≤ L−2), n_{L−1}^{1/2}, n_{L−1}^{−1/6}."""
+    L = len(widths) - 1
+    n = widths[L - 1]
+    return np.array([1.0] * (L - 2) + [n ** 0.5, n ** (-1 / 6)])
+
+
+def corollary32_point(X, Y, widths, seed: int):
+    """θ0 by (25)–(26) (W_L variance n_{L−1}^{−4/3}) and Theorem 2.2's quantities with the C_l above."""
+    model = DeepReLU(widths)
+    L = model.L
+    stds = [1 / math.sqrt(widths[l - 1]) for l in range(1, L)] + [widths[L - 1] ** (-2 / 3)]
+    p = model.init(seed, stds=stds)
+    return model, p, theorem22(model, p, X, Y, C=corollary32_C(widths))
+
+
+def eq30_required(norm_X: float, sqrt_2phi: float, m: int, n0: int) -> dict:
+    """The three lines of (30) with constant 1: the n_{L−1} each requires (cube of its right-hand side)."""
+    return {"line1": (norm_X ** 2 * max(1, m / n0)) ** 3,
+            "line2": (norm_X * sqrt_2phi * max(1, math.sqrt(m / n0))) ** 3,
+            "line3": sqrt_2phi ** 3}
+
+
+def check_exponent(ledger, claim_id: str, x, y, target: float, tol: float, statement: str, source: str,
+                   provenance: str, *, hypothesis_met, kind: str = "scaling", case=None, note: str = ""):
+    """|slope(log y on log x) − target| ≤ tol. ``kind`` "scaling" (a fitted exponent; control:
+    a wrong target) or "erratum" (the paper's exponent, which must fail); ``hypothesis_met`` is
+    computed by the caller (a bool, or None when the fitted law has no hypothesis)."""
+    p = loglog_slope(x, y)
+    control = CONTROL_B + "test_check_exponent_can_fail" if kind == "scaling" else None
+    return ledger.check(claim_id, kind=kind, case=case, lhs=abs(p - target), rel="<=", rhs=tol,
+                        statement=statement, source=source, provenance=provenance,
+                        hypothesis_met=hypothesis_met, control=control,
+                        note=(note + f" fitted exponent {p:.3f}, target {target}").strip())
