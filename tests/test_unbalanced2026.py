@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from ntkbook import data, kernels, models, training
+from ntkbook import data, kernels, models, training, widths
 from ntkbook import unbalanced2026 as U
-from ntkbook.errors import AssumptionError, ClaimViolation
+from ntkbook.errors import AssumptionError, ClaimViolation, SeedReuseError
 from ntkbook.ledger import Ledger
 
 TESTS = "tests/test_unbalanced2026.py::"
@@ -66,9 +66,10 @@ def test_first_below_and_claimed_width(X):
     assert U.first_below(L, 1e-3).tolist() == [2.0, np.inf]
     assert U.claimed_width(6, 2, 0.5) % 2 == 0 and U.claimed_width(6, 2, 0.5) >= 24
     met, m_claim = U.width_hypothesis(X, 2, 10_000, 2.0, 0.5)
-    assert met is True and m_claim == U.claimed_width(6, 2, U.lam_kappa(X, 2.0, 0.5)[0])
+    assert met is True and m_claim == U.claimed_width(6, 2, U.lam_normalized(X, 2.0, 0.5))
+    assert U.width_hypothesis(X, 2, 10_000, 1.0, 1.0)[0] is False       # balanced: not met
     assert U.width_hypothesis(X, 2, m_claim - 2, 2.0, 0.5)[0] is False
-    assert U.width_hypothesis(X, 2, 10_000, 0.5, 2.0)[0] is False       # balanced the wrong way
+    assert U.width_hypothesis(X, 2, 10_000, 0.5, 2.0)[0] is True   # unbalanced either way
 
 
 def test_sketch_basis_spans_row_space_and_rejects_bad_rank():
@@ -235,23 +236,104 @@ def test_gd_width_holds_at_claimed_width_and_fails_when_too_narrow(ledger):
     assert rec.status == "expected violation" and rec.hypothesis_met is False
 
 
-def test_width_threshold_is_monotone_bisection():
-    X, Y, sW, sV = _width_setup()
-    m_star, T, rates = U.width_threshold(X, Y, range(10), s_W=sW, s_V=sV, eps=1e-3)
-    assert rates[m_star] >= 0.9 and T > 0
-    below = [m for m in rates if m < m_star]
-    if below:                         # the bisection's last failing width sits just below m*
-        assert rates[max(below)] < 0.9
+def test_seed_thresholds_and_select_width_share_the_runs():
+    cfg = U.WidthConfig(6, 2, 10, rho=4.0)
+    out = U.Outcomes(cfg)
+    grid = U.width_grid(4, 256)
+    th = U.seed_thresholds(out, grid, range(4))
+    assert th.shape == (4,) and np.all(np.isin(th, grid))
+    for s, t in zip(range(4), th):               # each seed succeeds at its threshold
+        assert out(int(t), [s]) == [True]
+    n_runs = len(out.table)
+    sel = widths.select_width(out, grid, range(4), level=1.0)
+    assert sel.m_star >= th.min() and len(out.table) >= n_runs
+
+
+def test_measure_width_keeps_selection_and_test_seeds_apart():
+    cfg = U.WidthConfig(6, 2, 10, rho=4.0)
+    grid = U.width_grid(4, 256)
+    res = U.measure_width(cfg, grid=grid, select=range(4), test=range(4, 8))
+    assert res["failures"] is not None and res["m_star"] in grid
+    with pytest.raises(SeedReuseError):
+        U.measure_width(cfg, grid=grid, select=range(4), test=range(3, 8))
+
+
+def _rows(law, seeds=8, noise=0.05):
+    rng = np.random.default_rng(0)
+    rows = []
+    for N, n, lam in [(8, 1, 0.5), (16, 1, 0.5), (32, 1, 0.5), (8, 4, 0.5), (8, 16, 0.5),
+                      (8, 1, 0.1), (8, 1, 0.02)]:
+        m = law(N, n, lam) * np.exp(noise * rng.standard_normal(seeds))
+        rows.append(dict(config=U.WidthConfig(N, n, N), lam_bar=lam, kappa=1.0, thresholds=m))
+    return rows
+
+
+def test_fit_exponents_recovers_a_known_law():
+    fit = U.fit_exponents(_rows(lambda N, n, lam: N * n ** 0.5 / lam), n_resamples=199)
+    for f, e in (("N", 1.0), ("n", 0.5), ("inv_lambda", 1.0)):
+        assert fit[f][1] <= e <= fit[f][2] and abs(fit[f][0] - e) < 0.05
+    bad = _rows(lambda N, n, lam: N * n)
+    bad[0]["thresholds"][0] = np.inf
+    with pytest.raises(AssumptionError):
+        U.fit_exponents(bad, n_resamples=99)
+
+
+def test_check_exponent_reproduced_or_not(ledger):
+    kw = dict(target=1.0, statement="s", source="abstract", seeds=[0])
+    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_n", (0.8, 0.7, 0.9), case="a",
+                           **kw)
+    assert rec.status == "reproduced" and U.exponent_verdict((0.8, 0.7, 0.9), 1.0) == "supports"
+    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_n", (0.1, 0.0, 0.2), case="b",
+                           **kw)
+    assert rec.status == "not reproduced" and U.exponent_verdict((0.1, 0.0, 0.2), 1.0).startswith("cannot")
+    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_n", (2.0, 1.8, 2.2), case="c",
+                           **kw)
+    assert rec.status == "not reproduced" and U.exponent_verdict((2.0, 1.8, 2.2), 1.0).startswith("contra")
+
+
+def test_scales_normalization_and_shares(X):
+    s_W, s_V = U.scales(4.0, 9.0)
+    assert s_W / s_V == pytest.approx(4.0) and s_W * s_V == pytest.approx(9.0)
+    assert U.lam_normalized(X, *U.scales(4.0, 9.0)) == pytest.approx(
+        U.lam_normalized(X, *U.scales(4.0, 1.0)), rel=1e-12)
+    first, second = U.kernel_shares(X, *U.scales(0.25))
+    assert first + second == pytest.approx(1.0) and first > 0.5
+    assert U.kernel_shares(X, *U.scales(16.0))[0] < 0.5
+    with pytest.raises(AssumptionError):
+        U.scales(-1.0)
+
+
+def test_fitted_fails_with_too_few_steps(ledger, X):
+    Y = data.labels(6, 1, outputs=2)
+    runs = [U.shift_after_training(X, Y, 60, s, s_W=2.0, s_V=0.5, steps=400) for s in (0, 1)]
+    assert U.check_fitted(ledger, [r["loss_ratio"] for r in runs]).status == "holds"
+    few = [U.shift_after_training(X, Y, 60, s, s_W=2.0, s_V=0.5, steps=3) for s in (0, 1)]
+    with pytest.raises(ClaimViolation):          # 3 steps: the data is not fitted
+        U.check_fitted(_fresh(ledger, "t2"), [r["loss_ratio"] for r in few])
+
+
+def test_iteration_counts_batched_and_beta0_is_gd():
+    cfg = U.WidthConfig(8, 2, 10, rho=4.0)
+    r = U.iteration_counts(cfg, m=100, run_seeds=[0, 1])
+    assert r["gd"].shape == (2,) and np.all(np.isfinite(r["gd"])) and np.all(r["nag"] < r["gd"])
+    r0 = U.iteration_counts(cfg, m=100, run_seeds=[0, 1], beta=0.0)
+    assert np.array_equal(r0["gd"], r0["nag"])
 
 
 @pytest.fixture(scope="module")
 def nag_runs():
-    sW, sV, m = 2.0, 0.5, 300
-    Xs = {d: data.sphere(10, d, 0) for d in (20, 8, 5)}
-    Y = data.labels(10, 1, outputs=1)
-    res = {d: U.iterations_gd_nag(Xs[d], Y, m, [0], s_W=sW, s_V=sV, eps=1e-6) for d in Xs}
-    res0 = {d: U.iterations_gd_nag(Xs[d], Y, m, [0], s_W=sW, s_V=sV, eps=1e-6, beta=0.0) for d in Xs}
-    return Xs, res, res0, dict(m=m, s_W=sW, s_V=sV, n=1, eps=1e-6)
+    m, eps = 300, 1e-6
+    cfgs = {d: U.WidthConfig(10, 1, d, rho=4.0) for d in (20, 8, 5)}
+    Xs = {d: c.data()[0] for d, c in cfgs.items()}
+
+    def runs(beta):
+        out = {}
+        for d, c in cfgs.items():
+            r = U.iteration_counts(c, m=m, run_seeds=[0], eps=eps, max_factor=3.0, beta=beta)
+            out[d] = (np.full(1, r["kappa"]), r["gd"], r["nag"])
+        return out
+    sW, sV = U.scales(4.0)
+    return Xs, runs(None), runs(0.0), dict(m=m, s_W=sW, s_V=sV, n=1, eps=eps)
 
 
 def _iterations_fail_when_tightened(ledger, nag_runs, method):
