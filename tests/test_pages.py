@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "book").rglob("*.md"))
-CHAPTERS = ("du2019", "nguyen2021", "unbalanced2026", "xu2025")
+CHAPTERS = ("du2019", "nguyen2021", "unbalanced2026", "xu2025", "atlas")
 CODE = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)\n```", re.S)
 PRF_BOX = re.compile(r"^(`{3,}|:{3,})\{prf:(\w+)\}[^\n]*\n((?::[^\n]*\n)*)", re.M)
 
