@@ -11,7 +11,7 @@ Modules (each function names the equation it implements in its docstring):
 * :mod:`ntkbook.metrics` — per-iteration metrics recorded only when asked for
 * :mod:`ntkbook.ledger`  — the claims ledger every notebook records its checks in
 """
-from . import config, errors, data, models, kernels, training, metrics, ledger  # noqa: F401
+from . import config, data, errors, kernels, ledger, metrics, models, training  # noqa: F401
 from .config import DTYPE, device, pick, scale, seed_everything  # noqa: F401
 from .errors import AssumptionError, ClaimViolation, ExpectedViolationHeld  # noqa: F401
 from .ledger import Ledger  # noqa: F401
