@@ -42,12 +42,16 @@ from .deep import (  # noqa: F401
     check_lemma33,
     check_lipschitz_concentration,
     check_moments,
+    check_output_norm,
+    check_width_exponent,
     corollary32_C,
     corollary32_point,
     derived_exponents,
     eq30_required,
     lemma33_ratio,
+    minimal_width_point,
     printed_exponents,
+    width_exponent_fit,
 )
 from .errata import (  # noqa: F401
     check_erratum_factor,

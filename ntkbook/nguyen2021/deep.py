@@ -6,14 +6,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.stats
 import sympy as sp
+import threadpoolctl
 import torch
 
 from ..config import DTYPE, to_numpy
+from ..errors import AssumptionError, NonFiniteError
 from ..kernels import sigma_min
 from ..models import DeepReLU
 from ..training import loglog_slope
-from .theorem22 import CONTROL_B, SOURCE, theorem22
+from .theorem22 import CONTROL_B, SOURCE, condition_ratios, theorem22
+from .two_layer import needed_width
+
+CONTROL_D = "tests/test_nguyen2021_d.py::"
 
 
 def assumption31_moments(Xs) -> dict:
@@ -171,3 +177,78 @@ def check_exponent(ledger, claim_id: str, x, y, target: float, tol: float, state
                         statement=statement, source=source, provenance=provenance,
                         hypothesis_met=hypothesis_met, control=control,
                         note=(note + f" fitted exponent {p:.3f}, target {target}").strip())
+
+
+def minimal_width_point(X, Y, m: int, ns, seed: int) -> dict:
+    """[D] One instance of Corollary 3.2 (L = 3, widths [n0, m, n, 1], init (25)–(26), C_l of the
+    proof) at each n in ``ns``: the width n_{L−1} at which (7), (8) and (9*) all hold, extrapolated
+    with :func:`~ntkbook.nguyen2021.needed_width` from the LHS/RHS of each, and
+    ‖F_L(θ0)‖_F/‖X‖_F at each n (the proof's ‖F_L(θ0)‖_F ≲ ‖X‖_F, from Nguyen–Mondelli Lemma C.1).
+
+    Returns a dict with ``need`` (the max over the three conditions), ``need_each`` (per
+    condition) and ``out_ratio`` (an array over ``ns``)."""
+    n0 = X.shape[1]
+    ratios, out = {k: [] for k in ("7", "8", "9*")}, []
+    for n in ns:
+        # one BLAS thread: the SVDs here are small, and threads spin on a shared machine
+        with threadpoolctl.threadpool_limits(limits=1):
+            model, p, t = corollary32_point(X, Y, [n0, m, n, 1], seed=seed)
+        r = condition_ratios(t)
+        if not all(r[k] > 0 for k in ratios):
+            raise AssumptionError("sigma_min(F_(L-1)(theta0)) > 0 (Thm 2.2 (6))",
+                                  f"alpha0 = {t.alpha0:.3g} at n_(L-1) = {n}, seed {seed}")
+        for k in ratios:
+            ratios[k].append(r[k])
+        with torch.no_grad():
+            out.append(float(model.forward(p, torch.as_tensor(to_numpy(X), dtype=DTYPE)).norm())
+                       / t.norm_X)
+    each = {k: needed_width(ns, v) for k, v in ratios.items()}
+    return {"need": max(each.values()), "need_each": each, "out_ratio": np.array(out)}
+
+
+def width_exponent_fit(Ns, widths, level: float = 0.95) -> dict:
+    """Least-squares fit log n* = k log N + c over all (N, seed) pairs (seeds as replicates) with
+    ``scipy.stats.linregress``; the ``level`` interval on k is slope ± t_{(1+level)/2, n−2}·stderr.
+    Returns ``slope``, ``intercept``, ``half`` (the half-width), ``lo``, ``hi``, ``n``."""
+    x = np.log(np.asarray(Ns, dtype=np.float64))
+    y = np.log(np.asarray(widths, dtype=np.float64))
+    if x.shape != y.shape or not np.all(np.isfinite(y)):
+        raise NonFiniteError("log of the minimal widths", int(np.sum(~np.isfinite(y))))
+    if np.unique(x).size < 3:
+        raise AssumptionError("at least three distinct N for an exponent with an interval")
+    fit = scipy.stats.linregress(x, y)
+    half = float(scipy.stats.t.ppf((1 + level) / 2, x.size - 2) * fit.stderr)
+    k = float(fit.slope)
+    return {"slope": k, "intercept": float(fit.intercept), "half": half, "lo": k - half,
+            "hi": k + half, "n": int(x.size)}
+
+
+def check_width_exponent(ledger, Ns, widths, target: float, *, hypothesis_met: bool,
+                         statement: str, case=None, note: str = ""):
+    """``nguyen2021.cor3.2.width_exponent`` (kind scaling): the exponent ``target`` of N read off
+    (24) lies in the 95% interval of the fitted exponent of the minimal n_{L−1}
+    (:func:`width_exponent_fit`): |k̂ − target| ≤ t·stderr. ``hypothesis_met`` is computed by the
+    caller (Lemma 3.3's min(n0, m) ≥ 256, which the orders of the proof rest on)."""
+    f = width_exponent_fit(Ns, widths)
+    return ledger.check("nguyen2021.cor3.2.width_exponent", kind="scaling", case=case,
+                        lhs=abs(f["slope"] - target), rel="<=", rhs=f["half"],
+                        statement=statement, source=f"{SOURCE}, Corollary 3.2, (24)",
+                        provenance="paper", hypothesis_met=hypothesis_met,
+                        control=CONTROL_D + "test_width_exponent_can_fail",
+                        depends_on=["nguyen2021.cor3.2.width"],
+                        note=(note + f" fitted exponent {f['slope']:.2f}, 95% interval "
+                              f"[{f['lo']:.2f}, {f['hi']:.2f}] over {f['n']} (N, seed) pairs; "
+                              f"target {target}").strip())
+
+
+def check_output_norm(ledger, ratios, *, hypothesis_met: bool, c: float = 1.0, case=None,
+                      note: str = ""):
+    """``nguyen2021.cor3.2.output_norm`` (kind step): ‖F_L(θ0)‖_F ≤ c‖X‖_F at the initialization
+    (25)–(26) for every ratio in ``ratios`` (c = 1: our constant in the proof's "≲")."""
+    r = np.asarray(ratios, dtype=np.float64)
+    return ledger.check("nguyen2021.cor3.2.output_norm", kind="step", case=case, lhs=r, rel="<=",
+                        rhs=c, statement=r"\|F_L(\theta_0)\|_F\le c\,\|X\|_F\ \text{at (25)–(26)}",
+                        source=f"{SOURCE}, proof of Corollary 3.2 (Nguyen–Mondelli Lemma C.1)",
+                        provenance="paper", hypothesis_met=hypothesis_met,
+                        control=CONTROL_D + "test_output_norm_can_fail",
+                        note=(note + f" max ratio {r.max():.3g}, c = {c}").strip())
