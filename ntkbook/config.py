@@ -126,19 +126,25 @@ def threads() -> int:
 
 
 class few_threads(contextlib.ContextDecorator):
-    """Run torch with :func:`threads` intra-op threads inside the block or decorated function, and
-    restore the previous setting afterwards (nesting-safe)."""
+    """Run torch — and numpy's BLAS/OpenMP pools, through threadpoolctl — with :func:`threads`
+    threads inside the block or decorated function, and restore the previous settings afterwards
+    (nesting-safe). Loops of small SVDs and products only lose time to idle threads spinning."""
 
     def __init__(self):
-        self._saved: list[int] = []
+        self._saved: list = []
 
     def __enter__(self):
-        self._saved.append(torch.get_num_threads())
+        import threadpoolctl
+
+        limits = threadpoolctl.threadpool_limits(limits=threads())
+        self._saved.append((torch.get_num_threads(), limits))
         torch.set_num_threads(threads())
         return self
 
     def __exit__(self, *exc):
-        torch.set_num_threads(self._saved.pop())
+        n, limits = self._saved.pop()
+        torch.set_num_threads(n)
+        limits.restore_original_limits()
         return False
 
 

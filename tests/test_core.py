@@ -269,13 +269,18 @@ def test_metrics_along_gd():
 
 
 def test_few_threads_knob_restores_and_validates(monkeypatch):
-    before = torch.get_num_threads()
+    import threadpoolctl
+
+    def blas():
+        return [p["num_threads"] for p in threadpoolctl.threadpool_info()]
+    before, blas_before = torch.get_num_threads(), blas()
     monkeypatch.setenv("NTKBOOK_THREADS", "1")
     with config.few_threads():
         assert torch.get_num_threads() == 1
+        assert all(n == 1 for n in blas())      # numpy's BLAS pools follow
         with config.few_threads():                # nesting restores the outer setting
             assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
+    assert torch.get_num_threads() == before and blas() == blas_before
 
     @config.few_threads()
     def inside():
