@@ -460,6 +460,78 @@ def escape_docstring_bars(app, what, name, obj, options, lines):
     lines[:] = [line.replace("\\|", "|").replace("|", "\\|") for line in lines]
 
 
+# ------------------------------------------------------------------------------------------------
+# cross-references in the package's docstrings
+# ------------------------------------------------------------------------------------------------
+#: libraries the docstrings cite by name; the book is built offline (no intersphinx), so a reference
+#: to one of them is shown as code instead of failing the nitpicky build
+EXTERNAL_PREFIXES = ("scipy.", "sklearn.", "numpy.", "torch.", "joblib.", "networkx.", "sympy.",
+                     "dask.", "matplotlib.", "functools.", "itertools.", "dataclasses.")
+
+
+def _import_target(path: str):
+    """The object named by a dotted path (a module, then attributes), or None."""
+    import importlib
+
+    parts = path.split(".")
+    if not all(parts):
+        return None
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except (ImportError, ValueError):
+            continue
+        try:
+            for name in parts[i:]:
+                obj = getattr(obj, name)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _canonical(path: str, obj) -> str:
+    """Where ``obj`` is documented: its defining module and qualified name (a re-export such as
+    ``ntkbook.du2019.m_theorem`` is documented as ``ntkbook.du2019.gradient_descent.m_theorem``);
+    an attribute without its own module keeps its owner's canonical path."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if isinstance(module, str) and isinstance(qualname, str) and "<" not in qualname:
+        return f"{module}.{qualname}"
+    owner_path, _, name = path.rpartition(".")
+    owner = _import_target(owner_path)
+    return f"{_canonical(owner_path, owner)}.{name}" if owner is not None else path
+
+
+def resolve_package_reference(app, env, node, contnode):
+    """``missing-reference``: resolve a Python reference to an ntkbook object through the module
+    that defines it. The chapter packages re-export their sections' functions (``ntkbook.du2019``
+    re-exports ``ntkbook.du2019.gradient_descent.m_theorem``) and docstrings name siblings by their
+    short name (``cond9_needed`` inside ``ntkbook.nguyen2021.errata``): both are looked up from the
+    referring module outwards. A reference that names an existing but undocumented object (a
+    module constant) or an external library is shown as code; anything else stays a warning."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    if target.startswith(EXTERNAL_PREFIXES):
+        return contnode
+    module = node.get("py:module") or ""
+    if target.startswith("ntkbook."):
+        candidates = [target]
+    else:
+        parts = module.split(".") if module.startswith("ntkbook") else []
+        candidates = [".".join(parts[:i] + [target]) for i in range(len(parts), 0, -1)]
+    domain = env.get_domain("py")
+    for path in candidates:
+        obj = _import_target(path)
+        if obj is None:
+            continue
+        canonical = _canonical(path, obj)
+        found = domain.resolve_xref(env, node["refdoc"], app.builder, "obj", canonical, node,
+                                    contnode)
+        return found if found is not None else contnode
+    return None
+
+
 def setup(app):
     # page titles with math appear in every page's navigation: load MathJax everywhere
     app.set_html_assets_policy("always")
@@ -478,6 +550,7 @@ def setup(app):
     app.connect("build-finished", on_build_finished)
     app.setup_extension("sphinx.ext.autodoc")          # the API page documents ntkbook
     app.connect("autodoc-process-docstring", escape_docstring_bars)
+    app.connect("missing-reference", resolve_package_reference)
     return {"version": "0.2", "parallel_read_safe": False, "parallel_write_safe": True,
             "env_version": 2}
 

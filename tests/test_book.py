@@ -266,3 +266,18 @@ def test_display_math_stands_in_its_own_block():
                     and "$$" not in lines[i - 1] and not lines[i - 1].strip().startswith(":"):
                 bad.append(f"{p.relative_to(ROOT)}:{i + 1}")
     assert bad == [], f"put a blank line before display math at {bad}"
+
+
+def test_references_to_re_exported_functions_resolve_to_their_module():
+    """The nitpicky build resolves `ntkbook.du2019.m_theorem` (a re-export) and a sibling's short
+    name to where autodoc documents them: the defining section module."""
+    from ntkbook import sphinxext
+
+    path = "ntkbook.du2019.m_theorem"
+    assert sphinxext._canonical(path, sphinxext._import_target(path)) == \
+        "ntkbook.du2019.gradient_descent.m_theorem"
+    path = "ntkbook.nguyen2021.ProofTrace.resolutions"
+    assert sphinxext._canonical(path, sphinxext._import_target(path)).startswith(
+        "ntkbook.nguyen2021.proof.ProofTrace.")
+    assert sphinxext._import_target("ntkbook.du2019.no_such_function") is None
+    assert sphinxext._import_target(".relative") is None
