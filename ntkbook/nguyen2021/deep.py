@@ -16,10 +16,11 @@ from ..errors import AssumptionError, NonFiniteError
 from ..kernels import sigma_min
 from ..models import DeepReLU
 from ..training import loglog_slope
-from .theorem22 import CONTROL_B, SOURCE, condition_ratios, theorem22
+from .theorem22 import CONTROL_B, SOURCE, condition_ratios, hypothesis_met_corrected, theorem22
 from .two_layer import needed_width
 
 CONTROL_D = "tests/test_nguyen2021_d.py::"
+CONTROL_E = "tests/test_nguyen2021_e.py::"
 
 
 def assumption31_moments(Xs) -> dict:
@@ -252,3 +253,75 @@ def check_output_norm(ledger, ratios, *, hypothesis_met: bool, c: float = 1.0, c
                         provenance="paper", hypothesis_met=hypothesis_met,
                         control=CONTROL_D + "test_output_norm_can_fail",
                         note=(note + f" max ratio {r.max():.3g}, c = {c}").strip())
+
+
+def corollary32_gd(X, Y, m: int, n: int, seeds, steps: int, every: int = 10) -> dict:
+    """[D] Plain GD from the initialization (25)–(26) of Corollary 3.2 (L = 3, widths
+    [n0, m, n, 1]), all seeds at once: θ0 of seed s is :func:`corollary32_point`'s, the weights of
+    the seeds are stacked and one autograd pass differentiates Σ_s Φ_s (the seeds do not share
+    parameters, so each gets its own gradient).
+
+    The step of seed s is the practical η_s = 1/λ_max(J_s J_sᵀ) at θ0 (J_s the N × P Jacobian of
+    F_L: the tangent kernel's largest eigenvalue), beside Theorem 2.2's bound (10) at θ0.
+
+    Returns a dict with ``phi`` (S × (steps/every + 1) losses Φ(θ_k), k = 0, every, …, steps),
+    ``ratio`` (Φ_K/Φ_0), ``eta`` (the steps used), ``eta10`` ((10) at θ0), ``alpha0``,
+    ``hyp_thm22`` ((7), (8), (9*) at θ0, per seed), ``dead`` (a sample whose first-layer features
+    are all zero at θ0: α0 = 0, its output can never move) and ``k`` (the recorded steps)."""
+    if steps < 1 or every < 1:
+        raise ValueError("steps and every must be positive integers")
+    A = torch.as_tensor(to_numpy(X), dtype=DTYPE)
+    T = torch.as_tensor(to_numpy(Y), dtype=DTYPE)
+    ps, ts = [], []
+    for s in seeds:
+        model, p, t = corollary32_point(A, T, [A.shape[1], m, n, 1], seed=s)
+        ps.append(p)
+        ts.append(t)
+    W = {k: torch.stack([p[k] for p in ps]).requires_grad_(True) for k in ps[0]}
+
+    def residual(W):
+        F1 = torch.relu(A @ W["W1"])
+        return torch.relu(F1 @ W["W2"]) @ W["W3"] - T
+
+    out = residual(W)
+    J = torch.stack([torch.cat([g.reshape(len(ps), -1) for g in torch.autograd.grad(
+        out[:, i].sum(), list(W.values()), retain_graph=True)], 1) for i in range(A.shape[0])], 1)
+    lam_max = torch.linalg.eigvalsh(J @ J.transpose(1, 2))[:, -1].detach()
+    eta = (1.0 / lam_max).view(-1, 1, 1)
+    dead = (torch.relu(A @ W["W1"]).detach().abs().sum(2) == 0).any(1).numpy()
+    W = {k: v.detach().clone().requires_grad_(True) for k, v in W.items()}
+    phi, ks = [], []
+    for k in range(steps + 1):
+        loss = 0.5 * residual(W).pow(2).sum((1, 2))
+        if k % every == 0 or k == steps:
+            phi.append(loss.detach().numpy().copy())
+            ks.append(k)
+        if k == steps:
+            break
+        grads = torch.autograd.grad(loss.sum(), list(W.values()))
+        with torch.no_grad():
+            for v, g in zip(W.values(), grads):
+                v -= eta * g
+    phi = np.stack(phi, 1)
+    return {"phi": phi, "ratio": phi[:, -1] / phi[:, 0], "eta": eta.view(-1).numpy(),
+            "eta10": np.array([t.eta_bound for t in ts]), "alpha0": np.array([t.alpha0 for t in ts]),
+            "hyp_thm22": np.array([hypothesis_met_corrected(t) for t in ts]), "dead": dead,
+            "k": np.array(ks)}
+
+
+def check_gd_success(ledger, ratio, eps: float, delta: float, *, hypothesis_met: bool, case=None,
+                     note: str = ""):
+    """``nguyen2021.cor3.2.gd_success`` (kind conclusion, a probability): GD from (25)–(26)
+    reaches Φ_K ≤ ε·Φ_0 with probability ≥ 1 − δ (Corollary 3.2, "converges to a global optimum
+    w.h.p.", read at a finite budget K and tolerance ε: our choices). A seed fails when
+    Φ_K/Φ_0 > ε or is not finite. ``hypothesis_met`` is computed by the caller."""
+    r = np.asarray(ratio, dtype=np.float64)
+    failures = int(np.sum(~(r <= eps)))
+    return ledger.check_probability(
+        "nguyen2021.cor3.2.gd_success", kind="conclusion", case=case, failures=failures,
+        trials=r.size, delta=delta,
+        statement=rf"\mathbb P\big(\Phi(\theta_K)\le{eps:g}\,\Phi(\theta_0)\big)\ge1-\delta"
+                  r"\ \text{from (25)–(26)}",
+        source=f"{SOURCE}, Corollary 3.2", provenance="paper", hypothesis_met=hypothesis_met,
+        control=CONTROL_E + "test_gd_success_can_fail", depends_on=["nguyen2021-corollary-3-2"],
+        note=(note + f" eps = {eps:g}; worst Phi_K/Phi_0 = {np.max(r):.3g}").strip())
