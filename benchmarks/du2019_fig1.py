@@ -16,18 +16,10 @@ import os
 import time
 
 import torch
+from timing import best_of  # benchmarks/ is on sys.path (run as a script or from run.py)
 
 from ntkbook import du2019 as du
 from ntkbook.models import TwoLayerReLU
-
-
-def best_of(fn, repeat=3):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def row(name, ratio, target, detail):
@@ -47,7 +39,7 @@ def main(argv=None):
     print(f"Du et al. 2019 Figure 1 at the paper's scale: n = d = {cfg['n']}, widths "
           f"{list(cfg['widths'])}, {cfg['steps']} iterations, {cfg['seeds']} seeds; "
           f"{torch.get_num_threads()} threads; load average {os.getloadavg()[0]:.2f}", flush=True)
-    t_gemm = best_of(lambda: X @ W.T)
+    t_gemm = best_of(lambda: X @ W.T, 3)
     gflops = 2 * X.shape[0] * X.shape[1] * m / t_gemm / 1e9
     steps = 5
     t_run = best_of(lambda: du.figure1_run(X, y, m, 0, eta, steps, lam_every=None), 2)

@@ -14,22 +14,12 @@ Targets (from the foundation issue):
 """
 from __future__ import annotations
 
-import time
-
 import du2019_fig1  # benchmarks/ is the directory of this script, so it is on sys.path
 import entk_scale
 import torch
+from timing import best_of
 
 from ntkbook import data, kernels, models, training
-
-
-def best_of(fn, repeat=5):
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main():

@@ -8,10 +8,9 @@ import math
 import numpy as np
 import scipy.stats
 import sympy as sp
-import threadpoolctl
 import torch
 
-from ..config import DTYPE, to_numpy
+from ..config import DTYPE, few_threads, to_numpy
 from ..errors import AssumptionError, NonFiniteError
 from ..kernels import sigma_min
 from ..models import DeepReLU
@@ -191,8 +190,8 @@ def minimal_width_point(X, Y, m: int, ns, seed: int) -> dict:
     n0 = X.shape[1]
     ratios, out = {k: [] for k in ("7", "8", "9*")}, []
     for n in ns:
-        # one BLAS thread: the SVDs here are small, and threads spin on a shared machine
-        with threadpoolctl.threadpool_limits(limits=1):
+        # few BLAS threads (NTKBOOK_THREADS, default 1): the SVDs here are small
+        with few_threads():
             model, p, t = corollary32_point(X, Y, [n0, m, n, 1], seed=seed)
         r = condition_ratios(t)
         if not all(r[k] > 0 for k in ratios):
