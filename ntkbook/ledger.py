@@ -91,6 +91,9 @@ PROVENANCE = {
     "reconstruction": "our reconstruction",
 }
 RELATIONS = ("<=", "<", ">=", ">", "==")
+#: modules that draw the book from the records and never run in a notebook (not in the build key)
+RENDERING_MODULES = ("sphinxext.py", "proofgraph.py", "findings.py", "explorer.py",
+                     "buildstatus.py", "downloads.py")
 
 
 class _ValueEnum(str, enum.Enum):
@@ -140,15 +143,38 @@ STATUSES = tuple(s.value for s in Status)
 STATUS_OK = ("holds", "holds beyond hypothesis", "unresolved", "not refuted (low power)",
              "expected violation", "erratum confirmed", "reproduced", "not reproduced")
 #: statuses coloured as evidence that held
-STATUS_GOOD = ("holds", "expected violation", "erratum confirmed", "reproduced")
+STATUS_GOOD = ("holds", "reproduced")
+#: statuses of claims that must fail and did (a counterexample or an erratum, confirmed)
+STATUS_FAILED_AS_EXPECTED = ("expected violation", "erratum confirmed")
+#: one mark per status, none shared between a claim that held and one that failed
+MARKS = {"holds": "✔", "reproduced": "✔", "holds beyond hypothesis": "◇", "unresolved": "?",
+         "not refuted (low power)": "?", "expected violation": "⊘", "erratum confirmed": "⚠",
+         "not reproduced": "○", "violated": "✘", "expected violation held": "✘"}
+#: the relation that holds when ``rel`` fails (what a confirmed counterexample shows)
+NEGATION = {"<=": ">", "<": ">=", ">=": "<", ">": "<=", "==": "≠"}
+#: verdicts of a certificate (:mod:`ntkbook.certify`)
+VERDICTS = ("proved", "disproved", "undecided")
+
+
+def status_colour(status: str) -> str:
+    """The colour of a status: green held, purple failed as it must, red broke, amber open."""
+    if status in STATUS_GOOD:
+        return "#1a7f37"
+    if status in STATUS_FAILED_AS_EXPECTED:
+        return "#8250df"
+    return "#cf222e" if status not in STATUS_OK else "#9a6700"
 
 
 # -- the run a record belongs to -----------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def package_hash() -> str:
-    """sha256 over the sources of the ntkbook package (what a notebook's results depend on)."""
+    """sha256 over the sources of the ntkbook package that a notebook's results depend on (the
+    modules that only render the book, :data:`RENDERING_MODULES`, are left out: changing how a
+    page is drawn does not re-execute the notebooks)."""
     h = hashlib.sha256()
     for p in sorted(PACKAGE_DIR.rglob("*.py")):
+        if p.relative_to(PACKAGE_DIR).as_posix() in RENDERING_MODULES:
+            continue
         h.update(str(p.relative_to(PACKAGE_DIR)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -308,6 +334,10 @@ class Record:
     control: str | None = None
     depends_on: list = field(default_factory=list)
     function: str = ""
+    exact: bool = False      # an integer comparison, decided exactly (no resolution band)
+    vacuous: int = 0         # elements whose bound differs from the trivial one by < resolution
+    certified: str | None = None    # the certificate's verdict: proved / disproved / undecided
+    certificate: dict | None = None  # the certificate (enclosure, method, inputs digest)
 
     @property
     def ok(self) -> bool:
@@ -320,8 +350,12 @@ class Record:
     def margin_text(self) -> str:
         return format_margin(self)
 
+    @property
+    def mark(self) -> str:
+        return MARKS.get(self.status, "·")
+
     def line(self) -> str:
-        mark = "✔" if self.status in STATUS_GOOD else ("✘" if not self.ok else "·")
+        mark = self.mark
         hyp = {True: "hypothesis met", False: "hypothesis NOT met", None: "no hypothesis"}[self.hypothesis_met]
         if self.is_probability:
             body = (f"{self.failures}/{self.trials} failures, rate {self.rate:.3g}, 95% upper bound "
@@ -336,22 +370,39 @@ class Record:
                 extra += f", atol {self.atol:.0e}"
             if self.resolution:
                 extra += f", resolution {self.resolution:.1e}"
-            body = (f"lhs {self.lhs:.6g} {self.rel} rhs {self.rhs:.6g} "
+            if self.vacuous:
+                extra += f", {self.vacuous} vacuous (bound within the resolution of the trivial one)"
+            if self.exact:
+                extra += ", exact integer comparison"
+            rel = self.rel
+            if self.holds is False:     # say the relation that actually held
+                rel = NEGATION[self.rel]
+            verb = "fails: " if self.holds is False else ""
+            body = (f"{verb}lhs {self.lhs:.6g} {rel} rhs {self.rhs:.6g} "
                     f"(margin {format_margin(self)}{extra})")
+        cert = ""
+        if self.certified:
+            c = self.certificate or {}
+            cert = f"; certificate {self.certified}: {c.get('statement', '')}".rstrip(": ")
         return (f"{mark} {self.id} [{self.kind}]: {self.status} — {body}; {hyp}; "
-                f"{PROVENANCE[self.provenance]}")
+                f"{PROVENANCE[self.provenance]}{cert}")
 
     def __repr__(self) -> str:
         return self.line()
 
     def _repr_html_(self) -> str:
+        """A record shown on its own (a cell that ends with a check): folded, without the anchor
+        (the page's claims table, :meth:`Ledger.summary`, carries the anchor)."""
         import html
-        color = ("#1a7f37" if self.status in STATUS_GOOD else
-                 "#cf222e" if not self.ok else "#9a6700")
-        return (f'<div class="ntkbook-claim" id="{anchor(self.id)}" '
-                f'style="font-family:monospace;font-size:0.85em;'
-                f'border-left:4px solid {color};padding-left:6px;white-space:normal">'
-                f'{html.escape(self.line())}</div>')
+        return (f'<details class="ntkbook-records"><summary>{html.escape(self.mark)} '
+                f'<code>{html.escape(self.id)}</code>: {html.escape(self.status)}</summary>'
+                f'{_record_div(self)}</details>')
+
+
+def _record_div(rec) -> str:
+    import html
+    return (f'<div class="ntkbook-claim" style="border-left:4px solid {status_colour(rec.status)}">'
+            f'{html.escape(rec.line())}</div>')
 
 
 def anchor(claim_id: str) -> str:
@@ -369,9 +420,26 @@ def format_margin(rec) -> str:
     return f"{get('margin'):+.3g}"
 
 
-def _shape_checked(lhs, rhs):
-    lhs = np.asarray(lhs, dtype=np.float64)
-    rhs = np.asarray(rhs, dtype=np.float64)
+def _real_array(x, name: str) -> np.ndarray:
+    """``x`` as an array of real numbers; a complex value (an eigenvalue from ``eig`` with an
+    imaginary part, say) is refused with an error naming the broken assumption, never cast."""
+    a = np.asarray(x)
+    if np.iscomplexobj(a):
+        raise TypeError(f"{name} is complex ({a.reshape(-1)[:3]} …): an inequality compares real "
+                        "numbers — take the real part only after checking that the imaginary "
+                        "part is zero (for a symmetric matrix use eigvalsh, not eig)")
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers, got dtype {a.dtype}")
+    return a
+
+
+def _is_integer(a: np.ndarray) -> bool:
+    return a.dtype.kind in "biu"
+
+
+def _shape_checked(lhs, rhs, dtype=np.float64):
+    lhs = np.asarray(lhs, dtype=dtype)
+    rhs = np.asarray(rhs, dtype=dtype)
     if lhs.shape != rhs.shape and lhs.size != 1 and rhs.size != 1:
         raise ValueError(f"lhs has shape {lhs.shape} and rhs {rhs.shape}: give equal shapes or a "
                          "scalar side (no broadcasting of one array against another)")
@@ -380,15 +448,27 @@ def _shape_checked(lhs, rhs):
     return np.atleast_1d(lhs).reshape(-1), np.atleast_1d(rhs).reshape(-1)
 
 
-def compare(lhs, rel, rhs, rtol=1e-12, atol=0.0, resolution=None) -> dict:
+def compare(lhs, rel, rhs, rtol=1e-12, atol=0.0, resolution=None, trivial=None) -> dict:
     """Decide ``lhs rel rhs`` element by element (see the module docstring).
 
+    Integer sides (Python or numpy integers, both sides) are compared **exactly**: no resolution
+    band applies to them. ``trivial`` is the value the right-hand side would take if the statement
+    asserted nothing (e.g. :math:`\\Phi(\\theta_0)` for a bound on the loss decrease): an element
+    whose bound differs from it by no more than the resolution band is **vacuous** — it cannot
+    tell the statement from no statement — and counts as unresolved, whichever way it compares.
+
     Returns a dict with ``holds`` (True, False, or None when unresolved), the reported element
-    (``lhs``, ``rhs``, ``margin``, ``ratio``, ``index``), ``count`` and ``unresolved``.
+    (``lhs``, ``rhs``, ``margin``, ``ratio``, ``index``), ``count``, ``unresolved``, ``vacuous``
+    and ``exact``.
     """
     if rel not in RELATIONS:
         raise ValueError(f"rel must be one of {RELATIONS}, got {rel!r}")
-    lhs, rhs = _shape_checked(lhs, rhs)
+    lhs_a, rhs_a = _real_array(lhs, "lhs"), _real_array(rhs, "rhs")
+    exact = _is_integer(lhs_a) and _is_integer(rhs_a)
+    if exact:
+        ilhs, irhs = _shape_checked(lhs_a, rhs_a, dtype=object)
+        ilhs, irhs = [int(v) for v in ilhs], [int(v) for v in irhs]
+    lhs, rhs = _shape_checked(lhs_a, rhs_a)
     if lhs.size == 0:
         raise ValueError("nothing to check: empty lhs/rhs")
     finite = np.isfinite(lhs) & np.isfinite(rhs)
@@ -410,18 +490,41 @@ def compare(lhs, rel, rhs, rtol=1e-12, atol=0.0, resolution=None) -> dict:
         diff = lhs - rhs
     else:
         diff = -np.abs(lhs - rhs)
+    if exact:       # decide the sign on the integers themselves; no band
+        band = np.zeros_like(band)
+        idiff = [(r - a) if rel in ("<=", "<") else (a - r) if rel in (">=", ">") else -abs(a - r)
+                 for a, r in zip(ilhs, irhs)]
+        sign = np.sign(np.array([np.sign(d) for d in idiff], dtype=np.float64))
+    else:
+        sign = np.sign(diff)
+    vac = np.zeros(lhs.shape, dtype=bool)
+    if trivial is not None:
+        triv = np.asarray(_real_array(trivial, "trivial"), dtype=np.float64)
+        if triv.size != 1 and triv.reshape(-1).shape != lhs.shape:
+            raise ValueError(f"trivial has shape {triv.shape}, the check {lhs.shape}")
+        triv = triv.reshape(-1) if triv.size != 1 else float(triv)
+        if rel == "==":
+            raise ValueError("trivial= applies to inequalities, not to identities")
+        vac = np.abs(rhs - triv) <= band
     scale = np.where(rhs != 0, np.abs(rhs), 1.0)
     slack = diff / scale
-    trivial = (lhs == 0) & (rhs == 0)
+    trivial_pair = (lhs == 0) & (rhs == 0)
     if rel == "==":
-        fails = np.abs(diff) > band
+        fails = (sign != 0) if exact else (np.abs(diff) > band)
         resolved_ok = ~fails
         unresolved = np.zeros_like(fails)
     else:
-        inside = (np.abs(diff) <= band) | trivial
-        fails = ~inside & (diff < 0)
-        resolved_ok = ~inside & (diff > 0)
-        unresolved = inside & ~trivial
+        strict = rel in ("<", ">")
+        if exact:
+            inside = trivial_pair.copy()
+            fails = (sign < 0) | ((sign == 0) & strict)
+            resolved_ok = ~fails & ~inside
+        else:
+            inside = (np.abs(diff) <= band) | trivial_pair
+            fails = ~inside & (diff < 0)
+            resolved_ok = ~inside & (diff > 0)
+        resolved_ok &= ~vac
+        unresolved = (inside | (vac & ~fails)) & ~trivial_pair
     if fails.any():
         holds, pool = False, fails
     elif resolved_ok.any():
@@ -432,7 +535,8 @@ def compare(lhs, rel, rhs, rtol=1e-12, atol=0.0, resolution=None) -> dict:
     ratio = float(lhs[idx] / rhs[idx]) if rhs[idx] != 0 else None
     return {"holds": holds, "lhs": float(lhs[idx]), "rhs": float(rhs[idx]),
             "margin": float(slack[idx]), "ratio": ratio, "index": idx, "count": int(lhs.size),
-            "unresolved": int(unresolved.sum())}
+            "unresolved": int(unresolved.sum()), "vacuous": int((vac & ~trivial_pair).sum()),
+            "exact": bool(exact)}
 
 
 def clopper_pearson_upper(failures: int, trials: int, confidence: float = 0.95) -> float:
@@ -492,10 +596,11 @@ class Ledger:
                              "configuration its own case=... (a record is never replaced)")
         self.records.append(rec)
         self._write()
-        if _in_ipython():
+        if _in_ipython():   # the record travels in the output, shown once in the page's table
             from IPython.display import HTML, display
             payload = {"record": json.loads(json.dumps(asdict(rec), default=_json_default))}
-            display(HTML(rec._repr_html_() + embed(payload)), metadata={METADATA_KEY: payload})
+            display(HTML(f'<div class="ntkbook-record-embed">{embed(payload)}</div>'),
+                    metadata={METADATA_KEY: payload})
         if rec.status == "violated":
             raise ClaimViolation(rec.line())
         if rec.status == "expected violation held":
@@ -554,7 +659,8 @@ class Ledger:
     def check(self, claim_id: str, *, kind, lhs, rel: str, rhs, statement: str, source: str,
               provenance: str, hypothesis_met, expect: str | None = None, case=None,
               control: str | None = None, depends_on=(), seeds=None, rtol: float = 1e-12,
-              atol: float = 0.0, resolution=None, note: str = "") -> Record:
+              atol: float = 0.0, resolution=None, trivial=None, certificate=None,
+              note: str = "") -> Record:
         """Check ``lhs rel rhs`` (elementwise for arrays) and record it; raise on a violation.
 
         Parameters
@@ -577,6 +683,16 @@ class Ledger:
             Claim ids or theorem-box labels this claim rests on.
         rtol, atol, resolution : float
             The resolution band (module docstring).
+        trivial : float or array, optional
+            The right-hand side with the claimed effect removed (e.g. the initial loss for a
+            bound on its decrease): where the bound is within the resolution band of it, the
+            check is vacuous and the element unresolved (:func:`compare`).
+        certificate : ntkbook.certify.Certificate or dict, optional
+            A rigorous certificate of the record's *finding* — the relation for a claim that must
+            hold, its negation for a counterexample or erratum — about the exact float64 inputs.
+            *proved* marks the record certified and decides a comparison the float run left
+            unresolved; *disproved* contradicts the finding and raises; *undecided* leaves the
+            float verdict as it is and says so.
 
         Returns
         -------
@@ -591,16 +707,27 @@ class Ledger:
         """
         full_id, kind, hyp, expect, case, deps = self._common(
             claim_id, kind, provenance, hypothesis_met, expect, case, control, depends_on)
-        c = compare(lhs, rel, rhs, rtol, atol, resolution)
+        c = compare(lhs, rel, rhs, rtol, atol, resolution, trivial)
         res = None if resolution is None else float(np.max(resolution))
+        verdict, cert = _certificate(certificate)
+        holds = c["holds"]
+        if verdict == "disproved":
+            raise ClaimViolation(f"{full_id}: the certificate disproves the finding of the float "
+                                 f"check ({cert.get('statement')}): {cert}")
+        if verdict == "proved" and holds is None:    # the enclosure decides what floats could not
+            holds = expect == "hold"
+            note = (note + " [decided by the certificate: the float comparison was unresolved]").strip()
+        if verdict == "undecided":
+            note = (note + " [certificate undecided: the float verdict stands]").strip()
         rec = Record(id=full_id, kind=kind, statement=statement, source=source,
                      provenance=provenance, hypothesis_met=hyp, rel=rel, lhs=c["lhs"], rhs=c["rhs"],
-                     margin=c["margin"], ratio=c["ratio"], holds=c["holds"], expect=expect,
-                     status=self._status(c["holds"], hyp, kind), count=c["count"],
+                     margin=c["margin"], ratio=c["ratio"], holds=holds, expect=expect,
+                     status=self._status(holds, hyp, kind), count=c["count"],
                      worst_index=c["index"], unresolved=c["unresolved"], seeds=_seedlist(seeds),
                      note=note, chapter=self.chapter, notebook=self.notebook, rtol=rtol, atol=atol,
                      resolution=res, base_id=claim_id, case=case, control=control, depends_on=deps,
-                     function=_caller())
+                     function=_caller(), exact=c["exact"], vacuous=c["vacuous"],
+                     certified=verdict, certificate=cert)
         return self._add(rec)
 
     def check_probability(self, claim_id: str, *, kind, failures: int, trials: int, delta: float,
@@ -664,8 +791,22 @@ class Ledger:
 
     # -- display ---------------------------------------------------------------------------
     def summary(self) -> "LedgerTable":
-        """A table of this notebook's claims with its kind × status counts."""
+        """This notebook's claims as one compact table (a row per claim id) with the headline;
+        the full records folded below it. Every page ends with it: its rows carry the anchors
+        that the ledger, the claim index and the proof graphs link to."""
         return LedgerTable(self.records)
+
+
+def _certificate(certificate) -> tuple[str | None, dict | None]:
+    """(verdict, JSON-ready dict) of a certificate given to :meth:`Ledger.check`."""
+    if certificate is None:
+        return None, None
+    cert = certificate.as_dict() if hasattr(certificate, "as_dict") else dict(certificate)
+    cert = json.loads(json.dumps(cert, default=_json_default))
+    verdict = cert.get("verdict")
+    if verdict not in VERDICTS:
+        raise ValueError(f"a certificate's verdict must be one of {VERDICTS}, got {verdict!r}")
+    return verdict, cert
 
 
 def _in_ipython() -> bool:
@@ -710,25 +851,47 @@ def kind_status_counts(records) -> dict:
     return out
 
 
-def headline(records) -> str:
-    """The number that means something: tests of the theorems (steps, conclusions, scalings,
-    reproductions) with the hypothesis met, next to those observed beyond it."""
+def _tally(rs) -> str:
+    c: dict = {}
+    for r in rs:
+        c[_get(r, "status")] = c.get(_get(r, "status"), 0) + 1
+    order = {s: i for i, s in enumerate(STATUSES)}
+    return ", ".join(f"{n} {s}" for s, n in sorted(c.items(), key=lambda x: order.get(x[0], 99)))
+
+
+def headline_groups(records) -> dict:
+    """The records behind the headline: the tests of the theorems (steps, conclusions, scalings,
+    reproductions) split by their hypothesis flag — ``met`` (a computed True: the only ones that
+    test a theorem under its hypothesis), ``beyond`` (False) and ``no_hypothesis`` (None: fitted
+    laws, reproductions and steps with no hypothesis to meet) — then ``certified`` (a certificate
+    proved the finding) and the other kinds by name."""
     records = list(records)
     tests = [r for r in records if _get(r, "kind") in TESTS]
-    met = [r for r in tests if _get(r, "hypothesis_met") is not False]
-    beyond = [r for r in tests if _get(r, "hypothesis_met") is False]
+    groups = {"met": [r for r in tests if _get(r, "hypothesis_met") is True],
+              "beyond": [r for r in tests if _get(r, "hypothesis_met") is False],
+              "no_hypothesis": [r for r in tests if _get(r, "hypothesis_met") is None],
+              "certified": [r for r in records if _certified(r) == "proved"]}
+    for k in KINDS:
+        if k not in TESTS:
+            groups[k] = [r for r in records if _get(r, "kind") == k]
+    return groups
 
-    def tally(rs):
-        c: dict = {}
-        for r in rs:
-            c[_get(r, "status")] = c.get(_get(r, "status"), 0) + 1
-        return ", ".join(f"{n} {s}" for s, n in sorted(c.items(), key=lambda x: STATUSES.index(x[0])))
 
-    other = {k: sum(1 for r in records if _get(r, "kind") == k) for k in KINDS if k not in TESTS}
-    return (f"{len(met)} test{'s' if len(met) != 1 else ''} of the theorems with the hypothesis met "
-            f"({tally(met) or 'none'}); "
-            f"{len(beyond)} observed beyond the hypothesis ({tally(beyond) or 'none'}). "
-            f"Not counted as tests: " + ", ".join(f"{n} {k}" for k, n in other.items()) + ".")
+def _certified(r):
+    return r.get("certified") if isinstance(r, dict) else getattr(r, "certified", None)
+
+
+def headline(records) -> str:
+    """The number that means something: tests of the theorems with the hypothesis met (a computed
+    True only), next to those observed beyond it and those with no hypothesis to meet."""
+    g = headline_groups(records)
+    met, beyond, none = g["met"], g["beyond"], g["no_hypothesis"]
+    other = ", ".join(f"{len(g[k])} {k}" for k in KINDS if k not in TESTS)
+    cert = f" {len(g['certified'])} certified by a rigorous enclosure." if g["certified"] else ""
+    return (f"{len(met)} tested with the hypothesis met ({_tally(met) or 'none'}); "
+            f"{len(beyond)} observed beyond the hypothesis ({_tally(beyond) or 'none'}); "
+            f"{len(none)} with no hypothesis to meet ({_tally(none) or 'none'}). "
+            f"Not counted as tests: {other}.{cert}")
 
 
 def kind_status_text(records) -> str:
@@ -746,34 +909,72 @@ def kind_status_text(records) -> str:
 
 
 class LedgerTable:
-    """A list of records shown as a table."""
+    """A page's claims as one compact table — a row per claim id (its cases together), with kind,
+    status, margin, hypothesis and certificate — and every record's full line folded away."""
 
     def __init__(self, records):
         self.records = list(records)
 
+    def groups(self) -> list[list]:
+        out: dict = {}
+        for r in self.records:
+            out.setdefault(r.base_id or r.id, []).append(r)
+        return list(out.values())
+
     def rows(self) -> list[dict]:
-        return [{"claim": r.id, "kind": r.kind, "status": r.status, "margin": format_margin(r),
-                 "hypothesis met": r.hypothesis_met, "provenance": PROVENANCE[r.provenance],
-                 "checked": r.count} for r in self.records]
+        rows = []
+        for recs in self.groups():
+            worst = min(recs, key=lambda r: (_SEVERITY.get(r.status, 0),
+                                             r.margin if r.margin is not None else 0.0))
+            hyps = {r.hypothesis_met for r in recs}
+            certs = sorted({r.certified for r in recs if r.certified})
+            rows.append({"claim": recs[0].base_id or recs[0].id, "kind": recs[0].kind,
+                         "status": _tally(recs) if len(recs) > 1 else recs[0].status,
+                         "worst": worst, "cases": len(recs),
+                         "margin": format_margin(worst),
+                         "hypothesis met": "/".join(
+                             {True: "yes", False: "no", None: "n/a"}[h]
+                             for h in (True, False, None) if h in hyps),
+                         "certified": ", ".join(
+                             f"{sum(r.certified == c for r in recs)} {c}" if len(recs) > 1 else c
+                             for c in certs) or "—",
+                         "ids": [r.id for r in recs]})
+        return rows
 
     def __repr__(self) -> str:
         return "\n".join(r.line() for r in self.records) + "\n\n" + kind_status_text(self.records)
 
     def _repr_html_(self) -> str:
         import html
-        head = "".join(f"<th>{h}</th>" for h in ("claim", "kind", "status", "margin",
-                                                 "hypothesis met", "provenance", "checked"))
+        head = "".join(f"<th>{h}</th>" for h in ("claim", "kind", "status", "margin (worst)",
+                                                 "hypothesis met", "certified"))
         body = []
-        for r in self.records:
-            color = "#1a7f37" if r.status in STATUS_GOOD else ("#cf222e" if not r.ok else "#9a6700")
-            hyp = {True: "yes", False: "no", None: "n/a"}[r.hypothesis_met]
-            body.append(f"<tr><td><code>{html.escape(r.id)}</code></td><td>{r.kind}</td>"
-                        f"<td style='color:{color}'>{html.escape(r.status)}</td>"
-                        f"<td>{html.escape(format_margin(r))}</td><td>{hyp}</td>"
-                        f"<td>{PROVENANCE[r.provenance]}</td><td>{r.count}</td></tr>")
-        return (f"<div class='ntkbook-table-wrap'><p>{html.escape(headline(self.records))}</p>"
-                f"<table class='ntkbook-ledger'><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table></div>")
+        for row in self.rows():
+            w = row["worst"]
+            anchors = "".join(f'<span id="{anchor(i)}"></span>' for i in row["ids"])
+            cases = f" <small>({row['cases']} cases)</small>" if row["cases"] > 1 else ""
+            claim = html.escape(row["claim"]).replace(".", ".<wbr>")
+            body.append(f"<tr><td>{anchors}<code>{claim}</code>{cases}</td>"
+                        f"<td>{row['kind']}</td><td style='color:{status_colour(w.status)}'>"
+                        f"{html.escape(w.mark)} {html.escape(row['status'])}</td>"
+                        f"<td>{html.escape(row['margin'])}</td><td>{row['hypothesis met']}</td>"
+                        f"<td>{html.escape(row['certified'])}</td></tr>")
+        lines = "".join(_record_div(r) for r in self.records)
+        n = len(self.records)
+        return (f"<div class='ntkbook-table-wrap ntkbook-page-claims'>"
+                f"<p class='ntkbook-headline'>{html.escape(headline(self.records))}</p>"
+                f"<table class='ntkbook-page-table'><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table>"
+                f"<details class='ntkbook-records'><summary>The {n} record{'s' if n != 1 else ''}"
+                f" of this page in full (both sides, tolerances, resolution, seeds)</summary>"
+                f"{lines}</details></div>")
+
+
+#: order of statuses from worst to best, for the worst case of a group
+_SEVERITY = {s: i for i, s in enumerate(("violated", "expected violation held", "not reproduced",
+                                         "unresolved", "not refuted (low power)",
+                                         "holds beyond hypothesis", "erratum confirmed",
+                                         "expected violation", "reproduced", "holds"))}
 
 
 # -- reading records back ------------------------------------------------------------------------------

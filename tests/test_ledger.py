@@ -252,7 +252,7 @@ def test_summary_and_counts(led):
     assert counts == {("conclusion", "holds"): 1, ("identity", "holds"): 1,
                       ("conclusion", "holds beyond hypothesis"): 1}
     head = L.headline(led.records)
-    assert head.startswith("1 test of the theorems with the hypothesis met (1 holds); 1 observed beyond")
+    assert head.startswith("1 tested with the hypothesis met (1 holds); 1 observed beyond")
     assert "1 identity" in head
     assert "identity" in L.kind_status_text(led.records)
 
@@ -274,3 +274,101 @@ def test_records_travel_in_notebook_output_metadata():
         {"cell_type": "markdown", "source": "x"}]}
     headers, records = L.records_from_notebook(nb)
     assert headers == [{"chapter": "c"}] and records == [{"id": "c.x"}]
+
+
+# -- issue 19: honest headline counts, vacuous checks, exact integers, marks ---------------------
+def test_headline_counts_only_a_computed_true_as_met(led):
+    led.check("demo.met", lhs=1.0, rel="<=", rhs=2.0, **META)
+    led.check("demo.nohyp", lhs=1.0, rel="<=", rhs=2.0, **{**META, "hypothesis_met": None})
+    led.check("demo.slope", lhs=1.0, rel="<=", rhs=2.0,
+              **{**META, "hypothesis_met": None, "kind": "scaling"})
+    g = L.headline_groups(led.records)
+    assert [r.id for r in g["met"]] == ["demo.met"]
+    assert {r.id for r in g["no_hypothesis"]} == {"demo.nohyp", "demo.slope"}
+    head = L.headline(led.records)
+    assert head.startswith("1 tested with the hypothesis met (1 holds)")
+    assert "2 with no hypothesis to meet (2 holds)" in head
+
+
+def test_vacuous_bound_is_unresolved(led):
+    """The rate bound (1 - 1e-13)·Φ0 cannot be told from the trivial Φ_k ≤ Φ0 at a resolution of
+    1e-11·Φ0: the check is vacuous and must not count as holds, whichever way the loss moved."""
+    phi0, res = 1.0, 1e-11
+    rec = led.check("demo.rate", lhs=0.5, rel="<=", rhs=phi0 * (1 - 1e-13), trivial=phi0,
+                    resolution=res, **META)
+    assert rec.status == "unresolved" and rec.vacuous == 1 and "vacuous" in rec.line()
+    rec = led.check("demo.rate_real", lhs=0.5, rel="<=", rhs=phi0 * (1 - 1e-3), trivial=phi0,
+                    resolution=res, **META)
+    assert rec.status == "holds" and rec.vacuous == 0
+    with pytest.raises(ClaimViolation):      # a vacuous bound that is exceeded is still violated
+        led.check("demo.rate_bad", lhs=2.0, rel="<=", rhs=phi0 * (1 - 1e-13), trivial=phi0,
+                  resolution=res, **META)
+
+
+def test_integer_comparisons_are_exact(led):
+    rec = led.check("demo.width", lhs=3, rel=">=", rhs=3, **{**META, "kind": "assumption",
+                                                               "hypothesis_met": None})
+    assert rec.status == "holds" and rec.exact and rec.unresolved == 0
+    rec = led.check("demo.d", lhs=np.array([9, 16]), rel="==", rhs=np.array([9, 16]), **IDENT)
+    assert rec.status == "holds" and rec.exact
+    with pytest.raises(ClaimViolation):
+        led.check("demo.strict", lhs=3, rel=">", rhs=3, **META)
+    # a float on either side keeps the resolution band
+    rec = led.check("demo.float", lhs=3.0, rel=">=", rhs=3, **META)
+    assert rec.status == "unresolved" and not rec.exact
+
+
+def test_complex_values_are_refused(led):
+    with pytest.raises(TypeError, match="complex"):
+        led.check("demo.eig", lhs=np.array([0.5 + 1e-3j]), rel="<=", rhs=1.0, **META)
+    with pytest.raises(TypeError, match="complex"):
+        L.compare(1.0, "<=", 1.0 + 0j)
+
+
+def test_marks_and_failing_relation_are_unmistakable(led):
+    ok = led.check("demo.ok", lhs=1.0, rel="<=", rhs=2.0, **META)
+    ce = led.check("demo.ce", lhs=0.125, rel="<=", rhs=1e-12, statement="s", source="t",
+                   provenance="derived", hypothesis_met=False, kind="counterexample")
+    er = led.check("demo.er", lhs=0.125, rel="<=", rhs=1e-12, statement="s", source="t",
+                   provenance="paper", hypothesis_met=True, kind="erratum")
+    assert ok.line().startswith("✔") and not ce.line().startswith("✔")
+    assert not er.line().startswith("✔") and ce.mark != er.mark
+    assert "fails: lhs 0.125 > rhs 1e-12" in ce.line() and "fails: lhs 0.125 > rhs" in er.line()
+    assert L.status_colour("erratum confirmed") != L.status_colour("holds")
+
+
+def test_page_table_shows_each_claim_once_and_folds_records(led):
+    for n in (2, 3):
+        led.check("demo.case", case=f"n={n}", lhs=1.0, rel="<=", rhs=2.0, **META)
+    html = led.summary()._repr_html_()
+    assert html.count('id="claim-demo-case-n-2"') == 1 and html.count("<tr>") == 1 + 1
+    assert "(2 cases)" in html
+    rows = html.split("<details", 1)
+    assert "ntkbook-claim\"" not in rows[0] and "ntkbook-claim\"" in rows[1]
+    # a record shown on its own is folded and carries no anchor
+    assert 'id="claim-' not in led.records[0]._repr_html_()
+
+
+class _Cert:
+    def __init__(self, verdict):
+        self.verdict = verdict
+
+    def as_dict(self):
+        return {"verdict": self.verdict, "statement": "lhs <= rhs", "lower": 0.1, "upper": 0.2}
+
+
+def test_certificate_decides_marks_and_contradicts(led):
+    rec = led.check("demo.c1", lhs=1.0, rel="<=", rhs=2.0, certificate=_Cert("proved"), **META)
+    assert rec.certified == "proved" and "certificate proved" in rec.line()
+    assert len(L.headline_groups(led.records)["certified"]) == 1
+    # an unresolved float comparison is decided by a proof
+    rec = led.check("demo.c2", lhs=1.0, rel="<=", rhs=1.0 + 1e-15, certificate=_Cert("proved"),
+                    **META)
+    assert rec.status == "holds" and "decided by the certificate" in rec.note
+    rec = led.check("demo.c3", lhs=1.0, rel="<=", rhs=1.0 + 1e-15, certificate=_Cert("undecided"),
+                    **META)
+    assert rec.status == "unresolved" and "certificate undecided" in rec.note
+    with pytest.raises(ClaimViolation, match="certificate disproves"):
+        led.check("demo.c4", lhs=1.0, rel="<=", rhs=2.0, certificate=_Cert("disproved"), **META)
+    with pytest.raises(ValueError, match="verdict"):
+        led.check("demo.c5", lhs=1.0, rel="<=", rhs=2.0, certificate={"verdict": "true"}, **META)
