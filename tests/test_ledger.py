@@ -372,3 +372,11 @@ def test_certificate_decides_marks_and_contradicts(led):
         led.check("demo.c4", lhs=1.0, rel="<=", rhs=2.0, certificate=_Cert("disproved"), **META)
     with pytest.raises(ValueError, match="verdict"):
         led.check("demo.c5", lhs=1.0, rel="<=", rhs=2.0, certificate={"verdict": "true"}, **META)
+
+
+def test_trend_with_too_few_resolved_comparisons_is_unresolved(led):
+    lhs = np.r_[np.zeros(3), np.full(7, 1.0 - 1e-14)]       # 3 decided, 7 inside the band
+    rec = led.check("demo.trend", lhs=lhs, rel="<=", rhs=1.0, rtol=1e-12, min_resolved=0.5, **META)
+    assert rec.status == "unresolved" and rec.unresolved == 7
+    rec = led.check("demo.trend_ok", lhs=lhs, rel="<=", rhs=1.0, rtol=1e-12, min_resolved=0.3, **META)
+    assert rec.status == "holds"
