@@ -87,6 +87,7 @@ METADATA_KEY = "ntkbook"
 PROVENANCE = {
     "paper": "the paper's statement",
     "restated": "restated by later work",
+    "recalled": "recalled, unverified",
     "derived": "our derivation",
     "reconstruction": "our reconstruction",
 }
