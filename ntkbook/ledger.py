@@ -153,6 +153,9 @@ MARKS = {"holds": "✔", "reproduced": "✔", "holds beyond hypothesis": "◇", 
          "not reproduced": "○", "violated": "✘", "expected violation held": "✘"}
 #: the relation that holds when ``rel`` fails (what a confirmed counterexample shows)
 NEGATION = {"<=": ">", "<": ">=", ">=": "<", ">": "<=", "==": "≠"}
+#: how serious an erratum is (``severity=`` of an erratum's check)
+SEVERITIES = {"breaks": "breaks the proof as printed", "substantive": "substantive",
+              "harmless": "harmless", "notation": "notation"}
 #: verdicts of a certificate (:mod:`ntkbook.certify`)
 VERDICTS = ("proved", "disproved", "undecided")
 
@@ -339,6 +342,7 @@ class Record:
     vacuous: int = 0         # elements whose bound differs from the trivial one by < resolution
     certified: str | None = None    # the certificate's verdict: proved / disproved / undecided
     certificate: dict | None = None  # the certificate (enclosure, method, inputs digest)
+    severity: str | None = None      # an erratum's: a key of SEVERITIES
 
     @property
     def ok(self) -> bool:
@@ -671,7 +675,7 @@ class Ledger:
               provenance: str, hypothesis_met, expect: str | None = None, case=None,
               control: str | None = None, depends_on=(), seeds=None, rtol: float = 1e-12,
               atol: float = 0.0, resolution=None, trivial=None, min_resolved=None,
-              certificate=None, note: str = "") -> Record:
+              certificate=None, severity: str | None = None, note: str = "") -> Record:
         """Check ``lhs rel rhs`` (elementwise for arrays) and record it; raise on a violation.
 
         Parameters
@@ -706,6 +710,9 @@ class Ledger:
             *proved* marks the record certified and decides a comparison the float run left
             unresolved; *disproved* contradicts the finding and raises; *undecided* leaves the
             float verdict as it is and says so.
+        severity : str, optional
+            For an erratum, how serious it is: a key of :data:`SEVERITIES` ("breaks" the proof
+            as printed, "substantive", "harmless", "notation").
 
         Returns
         -------
@@ -720,6 +727,9 @@ class Ledger:
         """
         full_id, kind, hyp, expect, case, deps = self._common(
             claim_id, kind, provenance, hypothesis_met, expect, case, control, depends_on)
+        if severity is not None and (kind != "erratum" or severity not in SEVERITIES):
+            raise ValueError(f"severity applies to errata and is one of {list(SEVERITIES)}, got "
+                             f"{severity!r} for a claim of kind {kind!r}")
         c = compare(lhs, rel, rhs, rtol, atol, resolution, trivial, min_resolved)
         res = None if resolution is None else float(np.max(resolution))
         verdict, cert = _certificate(certificate)
@@ -740,7 +750,7 @@ class Ledger:
                      note=note, chapter=self.chapter, notebook=self.notebook, rtol=rtol, atol=atol,
                      resolution=res, base_id=claim_id, case=case, control=control, depends_on=deps,
                      function=_caller(), exact=c["exact"], vacuous=c["vacuous"],
-                     certified=verdict, certificate=cert)
+                     certified=verdict, certificate=cert, severity=severity)
         return self._add(rec)
 
     def check_probability(self, claim_id: str, *, kind, failures: int, trials: int, delta: float,

@@ -44,7 +44,7 @@ def execute(path: Path, timeout: int = 1800):
     from nbclient.exceptions import CellExecutionError
 
     nb = jupytext.read(path, fmt="md:myst")
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, startup_timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()
