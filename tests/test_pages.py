@@ -55,3 +55,36 @@ def test_chapter_index_shows_summary_and_proof_graph(chapter):
     text = (ROOT / "book" / chapter / "index.md").read_text(encoding="utf-8")
     assert f"{{ntkbook-summary}} {chapter}" in text
     assert re.search(rf"\{{ntkbook-proof-graph\}} {chapter}\.", text)
+
+
+# -- issue 20: what a reader sees ------------------------------------------------------------------
+NOTEBOOKS = [p for p in PAGES if "kernelspec" in p.read_text(encoding="utf-8")[:2000]]
+
+
+@pytest.mark.parametrize("page", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_a_page_shows_its_claims_once_in_its_closing_table(page):
+    """Records are embedded invisibly where they are checked; the page's compact claims table
+    (ledger.summary(), which carries the anchors the ledger links to) comes once, after the last
+    check, and no cell prints a record on its own."""
+    text = page.read_text(encoding="utf-8")
+    if "Ledger(" not in text:
+        return
+    cells = CODE.findall(text)
+    calls = [i for i, c in enumerate(cells) if re.search(r"\bledger\.summary\(\)", c)]
+    assert len(calls) == 1, f"{page.name}: ledger.summary() {len(calls)} times"
+    later = [c for c in cells[calls[0] + 1:] if re.search(r"\bledger\.check", c)]
+    assert later == [], f"{page.name}: claims checked after the page's claims table"
+    shown = [c for c in cells if re.search(r"(display|print)\((rec|r|record)\b|\.line\(\)", c)]
+    assert shown == [], f"{page.name}: a cell prints a record itself"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_markdown_table_output_and_no_tex_in_titles(page):
+    """myst-nb renders Markdown *output* without tables (raw `| … |`): computed tables go through
+    ntkbook.tables.table. A page title shows in the navigation, where TeX is not typeset."""
+    text = page.read_text(encoding="utf-8")
+    for cell in CODE.findall(text):
+        assert not (re.search(r"\bMarkdown\(", cell) and "|" in cell), \
+            f"{page.name}: a Markdown output with a table; use ntkbook.tables.table"
+    title = next((line for line in text.split("\n") if line.startswith("# ")), "")
+    assert "$" not in title and "\\" not in title, f"{page.name}: TeX in the title {title!r}"
