@@ -56,7 +56,8 @@ def execute(path: Path, timeout: int = 1800):
 
 
 def _fmt_table(rows: list[dict]) -> str:
-    cols = ["claim", "kind", "status", "margin", "hypothesis met", "checked", "notebook"]
+    cols = ["claim", "kind", "status", "margin", "hypothesis met", "certified", "checked",
+            "notebook"]
     cells = [[str(r[c]) for c in cols] for r in rows]
     widths = [max(len(c), *(len(x[i]) for x in cells)) if cells else len(c) for i, c in enumerate(cols)]
     line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
@@ -102,9 +103,11 @@ def main(argv=None) -> int:
         headers += hs
         records += recs
 
-    rows = [{"claim": r["id"], "kind": r["kind"], "status": r["status"],
+    rows = [{"claim": r["id"], "kind": r["kind"],
+             "status": f"{_ledger.MARKS.get(r['status'], '·')} {r['status']}",
              "margin": _ledger.format_margin(r),
              "hypothesis met": {True: "yes", False: "no", None: "n/a"}[r["hypothesis_met"]],
+             "certified": r.get("certified") or "",
              "checked": r["count"], "notebook": f"{r['chapter']}/{r['notebook']}"} for r in records]
     print()
     print(_fmt_table(rows))
