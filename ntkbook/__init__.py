@@ -10,6 +10,8 @@ Modules (each function names the equation it implements in its docstring):
 * :mod:`ntkbook.training`— gradient descent, gradient flow, Nesterov's method
 * :mod:`ntkbook.metrics` — per-iteration metrics recorded only when asked for
 * :mod:`ntkbook.ledger`  — the claims ledger every notebook records its checks in
+* :mod:`ntkbook.certify` — rigorous certificates (ball arithmetic) about exact float64 inputs
+* :mod:`ntkbook.tables`  — computed tables rendered as tables
 """
 from . import config, data, errors, kernels, ledger, metrics, models, training  # noqa: F401
 from .config import DTYPE, device, pick, scale, seed_everything  # noqa: F401
