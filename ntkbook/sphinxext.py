@@ -13,15 +13,15 @@
   - ``{ntkbook-ledger}`` — the Claims ledger page: run environment, headline, kind × status
     table, every record;
   - ``{ntkbook-summary} <chapter>`` — a chapter's headline and kind × status table;
-  - ``{ntkbook-proof-graph} <claim id>`` — the proof of a theorem as a directed graph (networkx
-    layout, drawn as inline SVG: no system package), nodes coloured by status and linked to where
-    each is checked;
+  - ``{ntkbook-proof-graph} <claim id>`` — the proof of a theorem as a directed graph, drawn by
+    :mod:`ntkbook.proofgraph` like a Lean blueprint (layered inline SVG, fill = status, border =
+    hypothesis, "fully checked" nodes, a legend with counts), each node linked to where it is
+    checked;
   - ``{ntkbook-claim-index}`` — id → kind → statement → page → function → control test;
 * serves MathJax from the book itself (no internet needed to typeset).
 """
 from __future__ import annotations
 
-import html
 import json
 import shutil
 from pathlib import Path
@@ -63,6 +63,14 @@ class ClaimIndexDirective(_Placeholder):
 class SummaryDirective(_Placeholder):
     required_arguments = 1
     what = "summary"
+
+
+class FindingsDirective(_Placeholder):
+    what = "findings"
+
+
+class CertificatesDirective(_Placeholder):
+    what = "certificates"
 
 
 class ProofGraphDirective(_Placeholder):
@@ -304,133 +312,66 @@ def _claim_index(app, docname, records):
                    classes=("ntkbook-ledger", "ntkbook-index", "full-width"))]
 
 
-# -- proof graphs -----------------------------------------------------------------------------------
-GRAPH_COLOURS = {   # status: (fill, stroke, legend)
-    "holds": ("#aceebb", "#1a7f37", "holds, hypothesis met"),
-    "holds beyond hypothesis": ("#ffffff", "#1a7f37", "holds beyond hypothesis"),
-    "unresolved": ("#fff8c5", "#9a6700", "unresolved / not refuted (low power)"),
-    "erratum": ("#e9dbff", "#8250df", "erratum confirmed / expected violation"),
-    "not reproduced": ("#ffe2cc", "#bc4c00", "not reproduced"),
-    "violated": ("#ffd8d3", "#cf222e", "violated"),
-    "statement": ("#f6f8fa", "#8c959f", "theorem box (not itself checked)"),
-}
-_SEVERITY = ["violated", "not reproduced", "unresolved", "holds beyond hypothesis", "erratum",
-             "holds"]
-
-
-def _graph_status(statuses) -> str:
-    mapped = set()
-    for s in statuses:
-        if s in ("holds", "reproduced"):
-            mapped.add("holds")
-        elif s in ("unresolved", "not refuted (low power)"):
-            mapped.add("unresolved")
-        elif s in ("erratum confirmed", "expected violation"):
-            mapped.add("erratum")
-        elif s in _SEVERITY:
-            mapped.add(s)
-        else:
-            mapped.add("violated")
-    return next(s for s in _SEVERITY if s in mapped)
-
-
-def proof_graph(records, root: str):
-    """The networkx DiGraph of everything ``root`` rests on (``depends_on``, transitively)."""
-    import networkx as nx
-
-    groups: dict = {}
-    for r in records:
-        groups.setdefault(r.get("base_id") or r["id"], []).append(r)
-    if root not in groups:
-        raise ExtensionError(f"ntkbook-proof-graph: no claim {root!r} in this build")
-    G = nx.DiGraph()
-    todo, seen = [root], set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
+# -- proof graphs (drawn by ntkbook.proofgraph) ----------------------------------------------------
+def _theorem_boxes(app) -> dict:
+    """sphinx-proof's boxes by label: type, title (from the doctrees, read once a build), page."""
+    boxes = getattr(app, "_ntkbook_theorem_boxes", None)
+    if boxes is not None:
+        return boxes
+    proofs = getattr(app.env, "proof_list", {})
+    boxes = {label: {"type": info.get("realtype"), "doc": info["docname"]}
+             for label, info in proofs.items()}
+    for doc in sorted({b["doc"] for b in boxes.values()}):
+        try:
+            doctree = app.env.get_doctree(doc)
+        except Exception:  # noqa: BLE001 - a page not pickled yet: labels from the ids then
             continue
-        seen.add(node)
-        recs = groups.get(node)
-        if recs:
-            G.add_node(node, status=_graph_status(r["status"] for r in recs), kind=recs[0]["kind"],
-                       doc=recs[0]["_doc"], target=anchor(recs[0]["id"]), cases=len(recs))
-            deps = sorted({d for r in recs for d in r.get("depends_on") or []})
-        else:
-            G.add_node(node, status="statement", kind="statement", doc=None, target=node, cases=0)
-            deps = []
-        for d in deps:
-            G.add_edge(node, d)
-            todo.append(d)
-    return G
-
-
-def render_graph_svg(G, link) -> str:
-    """Inline SVG of a proof graph: one row per ``networkx.topological_generations`` layer (the
-    theorem on top), ``link(node)`` → URL or None."""
-    import networkx as nx
-
-    if not nx.is_directed_acyclic_graph(G):
-        raise ExtensionError(f"a proof graph has a cycle: {nx.find_cycle(G)}")
-    layers = list(nx.topological_generations(G))
-    W, H, GAPX, GAPY, PAD = 210, 34, 18, 56, 10
-    width = max(len(layer) for layer in layers) * (W + GAPX) + 2 * PAD
-    height = len(layers) * (H + GAPY) - GAPY + 2 * PAD
-    pos = {}
-    for i, layer in enumerate(layers):
-        row_w = len(layer) * (W + GAPX) - GAPX
-        x0 = (width - row_w) / 2
-        for j, node in enumerate(sorted(layer)):
-            pos[node] = (x0 + j * (W + GAPX), PAD + i * (H + GAPY))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ntkbook-proof-graph" width="{width:.0f}"'
-             f' height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img">',
-             '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#57606a"/></marker></defs>']
-    for u, v in G.edges:
-        (x1, y1), (x2, y2) = pos[u], pos[v]
-        parts.append(f'<line x1="{x1 + W / 2:.0f}" y1="{y1 + H:.0f}" x2="{x2 + W / 2:.0f}" '
-                     f'y2="{y2:.0f}" stroke="#8c959f" stroke-width="1.2" marker-end="url(#arr)"/>')
-    for node, (x, y) in pos.items():
-        data = G.nodes[node]
-        fill, stroke, _ = GRAPH_COLOURS[data["status"]]
-        dash = ' stroke-dasharray="5,3"' if data["kind"] in ("identity", "assumption") else ""
-        label = node if len(node) <= 32 else "…" + node[-31:]
-        sub = data["kind"] + (f", {data['cases']} cases" if data["cases"] > 1 else "")
-        box = (f'<g><title>{html.escape(node)}: {html.escape(data["status"])} ({html.escape(sub)})</title>'
-               f'<rect x="{x:.0f}" y="{y:.0f}" width="{W}" height="{H}" rx="5" fill="{fill}" '
-               f'stroke="{stroke}" stroke-width="2"{dash}/>'
-               f'<text x="{x + W / 2:.0f}" y="{y + 14:.0f}" font-size="11" text-anchor="middle" '
-               f'font-family="monospace">{html.escape(label)}</text>'
-               f'<text x="{x + W / 2:.0f}" y="{y + 27:.0f}" font-size="10" text-anchor="middle" '
-               f'fill="#57606a">{html.escape(sub)}</text></g>')
-        url = link(node)
-        parts.append(f'<a href="{html.escape(url)}">{box}</a>' if url else box)
-    parts.append("</svg>")
-    return "".join(parts)
+        for node in doctree.findall(nodes.Element):
+            label = node.get("label")
+            if label in boxes and "realtype" in node.attributes and node.get("title"):
+                boxes[label]["title"] = str(node["title"])
+    app._ntkbook_theorem_boxes = boxes
+    return boxes
 
 
 def _proof_graph_nodes(app, docname, records, root):
-    G = proof_graph(records, root)
-    proofs = getattr(app.env, "proof_list", {})
+    from . import proofgraph
+
+    boxes = _theorem_boxes(app)
+    targets = {}
+    for r in records:
+        targets.setdefault(r.get("base_id") or r["id"], (r["_doc"], anchor(r["id"])))
 
     def link(node):
-        data = G.nodes[node]
-        if data["doc"]:
-            return _uri(app, docname, data["doc"], data["target"])
-        if node in proofs:
-            return _uri(app, docname, proofs[node]["docname"], node)
+        if node in targets:
+            return _uri(app, docname, *targets[node])
+        if node in boxes:
+            return _uri(app, docname, boxes[node]["doc"], node)
         return None
 
-    svg = render_graph_svg(G, link)
-    legend = "".join(
-        f'<span class="ntkbook-legend" style="border:2px solid {stroke};background:{fill}">'
-        f'{html.escape(text)}</span>' for fill, stroke, text in GRAPH_COLOURS.values())
-    legend += ('<span class="ntkbook-legend" style="border:2px dashed #57606a">identity or '
-               'assumption (a check of the code or of a hypothesis)</span>')
-    caption = nodes.paragraph(text=(
-        f"What {root} rests on: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges. Each "
-        "node is a claim (coloured by its status, worst case over its configurations) or a "
-        "theorem box; click it to see where it is checked."))
-    return [nodes.raw("", f'<div class="ntkbook-graph-wrap">{svg}<div>{legend}</div></div>', format="html"), caption]
+    try:
+        markup, caption = proofgraph.graph_html(records, root, link, boxes)
+    except proofgraph.ProofGraphError as e:
+        raise ExtensionError(str(e)) from e
+    return [nodes.raw("", markup, format="html"), nodes.paragraph(text=caption)]
+
+
+def _findings_nodes(app, docname, records, what):
+    """The findings page's verdict cards, or the certificates of "What is proved here"
+    (:mod:`ntkbook.findings`), from this build's records."""
+    from . import findings
+
+    def link(claim_id):
+        rec = next((r for r in records if r["id"] == claim_id), None)
+        return _uri(app, docname, rec["_doc"], anchor(claim_id)) if rec else None
+
+    if what == "certificates":
+        body = findings.certificates_html(records, link)
+    else:
+        gaps = findings.atlas_gaps(findings.glue_values(app.outdir, findings.ATLAS_DOC))
+        proved = _uri(app, docname, "book/proved") if "book/proved" in app.env.found_docs else ""
+        body = findings.findings_html(records, link, gaps, proved)
+    return [nodes.raw("", body, format="html")]
 
 
 def on_doctree_resolved(app, doctree, docname):
@@ -446,6 +387,8 @@ def on_doctree_resolved(app, doctree, docname):
             new = _summary(app, records, arg)
         elif what == "index":
             new = _claim_index(app, docname, records)
+        elif what in ("findings", "certificates"):
+            new = _findings_nodes(app, docname, records, what)
         else:
             new = _proof_graph_nodes(app, docname, records, arg)
         ph.replace_self(new)
@@ -541,6 +484,8 @@ def setup(app):
     app.add_directive("ntkbook-summary", SummaryDirective)
     app.add_directive("ntkbook-proof-graph", ProofGraphDirective)
     app.add_directive("ntkbook-claim-index", ClaimIndexDirective)
+    app.add_directive("ntkbook-findings", FindingsDirective)
+    app.add_directive("ntkbook-certificates", CertificatesDirective)
     app.connect("config-inited", on_config_inited, priority=400)
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-purge-doc", on_env_purge_doc)
