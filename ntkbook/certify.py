@@ -225,7 +225,7 @@ def _arb_mat(A: np.ndarray) -> arb_mat:
     return arb_mat(A.shape[0], A.shape[1], A.ravel().tolist())
 
 
-def _float_down(x: arb) -> float | None:
+def float_down(x: arb) -> float | None:
     """The largest float ≤ every point of the ball (None for NaN or an unbounded ball)."""
     if not x.is_finite():
         return None
@@ -236,7 +236,7 @@ def _float_down(x: arb) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _float_up(x: arb) -> float | None:
+def float_up(x: arb) -> float | None:
     """The smallest float ≥ every point of the ball (None for NaN or an unbounded ball)."""
     if not x.is_finite():
         return None
@@ -311,7 +311,7 @@ def _eigpair(M: np.ndarray, which: str) -> tuple[float, np.ndarray]:
     return float(w[0]), V[:, 0]
 
 
-def _midpoint(B: arb_mat) -> np.ndarray:
+def midpoint(B: arb_mat) -> np.ndarray:
     """A float64 symmetric midpoint of a ball matrix (upper triangle of the rounded midpoints,
     mirrored); any float matrix is allowed here, rigour comes from the residual against B."""
     n = B.nrows()
@@ -319,7 +319,7 @@ def _midpoint(B: arb_mat) -> np.ndarray:
     return np.triu(M) + np.triu(M, 1).T
 
 
-def _lambda_min_enclosure(B: arb_mat, M: np.ndarray) -> tuple[arb, arb, str]:
+def ball_lambda_min_enclosure(B: arb_mat, M: np.ndarray) -> tuple[arb, arb, str]:
     """(lo, hi, how) with lo ≤ λ_min(A) ≤ hi for every symmetric A inside the ball matrix B:
     lo from Rump's test at τ = λ̂ − 2δ (λ̂ the float λ_min of the midpoint M; the shift grows
     16-fold after a failed Cholesky, then falls back to −‖B‖_F), hi the Rayleigh quotient of λ̂'s
@@ -370,10 +370,10 @@ def lambda_min_lower(A, t) -> Certificate:
     with working_precision():
         tb = ball(t)
         B = _arb_mat(M)
-        tf = _float_up(tb)
+        tf = float_up(tb)
         lo = _rump_lower(B, M, tf + _shift(M, tf))
         if lo is not None and lo >= tb:
-            return Certificate("proved", statement, _float_down(lo), None, _RUMP,
+            return Certificate("proved", statement, float_down(lo), None, _RUMP,
                                digest, time.perf_counter() - start)
         lam, v = _eigpair(M, "min")
         hi = _rayleigh(B, v)
@@ -381,8 +381,8 @@ def lambda_min_lower(A, t) -> Certificate:
         method = f"{_RUMP}; upper: {_RAYLEIGH}"
         if lo is None:
             method += " — the float Cholesky of A − τI broke down"
-        return Certificate(verdict, statement, None if lo is None else _float_down(lo),
-                           _float_up(hi), method, digest, time.perf_counter() - start)
+        return Certificate(verdict, statement, None if lo is None else float_down(lo),
+                           float_up(hi), method, digest, time.perf_counter() - start)
 
 
 def lambda_min_enclosure(A) -> tuple[float, float]:
@@ -392,8 +392,8 @@ def lambda_min_enclosure(A) -> tuple[float, float]:
     in ball arithmetic. lo is rounded down, hi up."""
     M = _symmetric(A)
     with working_precision():
-        lo, hi, _ = _lambda_min_enclosure(_arb_mat(M), M)
-        return _float_down(lo), _float_up(hi)
+        lo, hi, _ = ball_lambda_min_enclosure(_arb_mat(M), M)
+        return float_down(lo), float_up(hi)
 
 
 def certify_lambda_min(A, rel: str, t) -> Certificate:
@@ -405,9 +405,9 @@ def certify_lambda_min(A, rel: str, t) -> Certificate:
     M = _symmetric(A)
     with working_precision():
         tb = ball(t)
-        lo, hi, method = _lambda_min_enclosure(_arb_mat(M), M)
+        lo, hi, method = ball_lambda_min_enclosure(_arb_mat(M), M)
         verdict = _decide(lo, hi, rel, tb)
-        return Certificate(verdict, f"λ_min(A) {rel} {_fmt(t)}", _float_down(lo), _float_up(hi),
+        return Certificate(verdict, f"λ_min(A) {rel} {_fmt(t)}", float_down(lo), float_up(hi),
                            method, inputs_digest(M, rel, t),
                            time.perf_counter() - start)
 
@@ -441,20 +441,20 @@ def sigma_min_lower(F, s) -> Certificate:
             return Certificate("proved", statement, 0.0, None, "σ_min(F) ≥ 0 ≥ s", digest,
                                time.perf_counter() - start)
         G, which = _small_gram(Fm)
-        M = _midpoint(G)
+        M = midpoint(G)
         s2 = sb * sb
-        tf = _float_up(s2)
+        tf = float_up(s2)
         lo = _rump_lower(G, M, tf + _shift(M, tf))
         method = f"σ_min(F)² = λ_min({which}) with {which} in ball arithmetic; {_RUMP}"
         if lo is not None and lo >= s2:
-            return Certificate("proved", statement, _float_down(_sqrt_lower(lo)), None, method,
+            return Certificate("proved", statement, float_down(_sqrt_lower(lo)), None, method,
                                digest, time.perf_counter() - start)
         lam, v = _eigpair(M, "min")
         hi = _rayleigh(G, v)
         verdict = "disproved" if hi < s2 else "undecided"
         return Certificate(verdict, statement,
-                           None if lo is None else _float_down(_sqrt_lower(lo)),
-                           _float_up(_sqrt_upper(hi)), f"{method}; upper: {_RAYLEIGH}",
+                           None if lo is None else float_down(_sqrt_lower(lo)),
+                           float_up(_sqrt_upper(hi)), f"{method}; upper: {_RAYLEIGH}",
                            digest, time.perf_counter() - start)
 
 
@@ -483,29 +483,29 @@ def norm2_upper(A, u) -> Certificate:
         ub = ball(u)
         fro = _frobenius_upper(_arb_mat(Am))
         if fro <= ub:
-            return Certificate("proved", statement, None, _float_up(fro),
+            return Certificate("proved", statement, None, float_up(fro),
                                "‖A‖₂ ≤ ‖A‖_F, the Frobenius norm in ball arithmetic", digest,
                                time.perf_counter() - start)
         if ub < 0:
-            return Certificate("disproved", statement, 0.0, _float_up(fro), "‖A‖₂ ≥ 0 > u",
+            return Certificate("disproved", statement, 0.0, float_up(fro), "‖A‖₂ ≥ 0 > u",
                                digest, time.perf_counter() - start)
         G, which = _small_gram(Am)
         B = -G
         u2 = ub * ub
         for i in range(B.nrows()):
             B[i, i] += u2                                         # u²I − G
-        M = _midpoint(B)
+        M = midpoint(B)
         lo = _rump_lower(B, M, _shift(M, 0.0))
         method = (f"‖A‖₂² = λ_max({which}); λ_min(u²I − {which}) ≥ 0 with {which} in ball "
                   f"arithmetic; {_RUMP}")
         if lo is not None and lo >= 0:
-            upper = _float_up(_sqrt_upper(u2 - lo))
+            upper = float_up(_sqrt_upper(u2 - lo))
             return Certificate("proved", statement, None, upper, method, digest,
                                time.perf_counter() - start)
-        lam, v = _eigpair(_midpoint(G), "max")
+        lam, v = _eigpair(midpoint(G), "max")
         top = _rayleigh(G, v)                                     # ≤ λ_max(G) = ‖A‖₂²
         verdict = "disproved" if top > u2 else "undecided"
-        return Certificate(verdict, statement, _float_down(_sqrt_lower(top)), _float_up(fro),
+        return Certificate(verdict, statement, float_down(_sqrt_lower(top)), float_up(fro),
                            f"{method}; lower: Rayleigh quotient ‖Av‖²/‖v‖² ≤ ‖A‖₂² of a float "
                            "singular vector v, in ball arithmetic", digest,
                            time.perf_counter() - start)
@@ -603,9 +603,9 @@ def lambda0_certificate(X, t=None, *, require_unit_norm: bool = True) -> Certifi
     H = h_infinity_ball(Xm, require_unit_norm=require_unit_norm)
     with working_precision():
         tb = None if t is None else ball(t)
-        lo, hi, method = _lambda_min_enclosure(H, _midpoint(H))
+        lo, hi, method = ball_lambda_min_enclosure(H, midpoint(H))
         verdict = _decide(lo, hi, ">", arb(0)) if tb is None else _decide(lo, hi, ">=", tb)
-        return Certificate(verdict, statement, _float_down(lo), _float_up(hi),
+        return Certificate(verdict, statement, float_down(lo), float_up(hi),
                            "H∞ entry by entry in ball arithmetic (arb acos, π); " + method,
                            digest, time.perf_counter() - start)
 
@@ -624,7 +624,7 @@ def compare(lhs, rel: str, rhs) -> Certificate:
         a, b = ball(lhs), ball(rhs)
         d = a - b
         verdict = _decide(a, a, rel, b)
-        return Certificate(verdict, f"{_fmt(lhs)} {rel} {_fmt(rhs)}", _float_down(d),
-                           _float_up(d), "ball comparison (arb), bounds on lhs − rhs",
+        return Certificate(verdict, f"{_fmt(lhs)} {rel} {_fmt(rhs)}", float_down(d),
+                           float_up(d), "ball comparison (arb), bounds on lhs − rhs",
                            inputs_digest(lhs, rel, rhs),
                            time.perf_counter() - start)

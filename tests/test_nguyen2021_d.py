@@ -64,3 +64,14 @@ def test_minimal_width_point_rejects_dead_features():
     Y = data.labels(2, seed=0, outputs=1)
     with pytest.raises(AssumptionError):
         deep.minimal_width_point(X, Y, 1, [100, 300], seed=0)
+
+
+def test_eq28_ratio_and_fixed_n0(ledger):
+    """(28) read along widths growing together holds; with n0 held fixed while m grows past it
+    (the minimum stops growing, log m does not) the same check fails: its negative control."""
+    assert ng.eq28_ratio([256, 32]) == 1 / 32                      # L = 3: empty product
+    assert np.isclose(ng.eq28_ratio([8, 64, 64]), np.log(64) / 8)
+    rec = ng.check_eq28(ledger, [[m] * 3 for m in (32, 256, 1024)], case="together")
+    assert rec.status == "holds" and rec.kind == "assumption"
+    with pytest.raises(ClaimViolation):
+        ng.check_eq28(ledger, [[16, m, m] for m in (32, 256, 1024)], case="fixed n0")

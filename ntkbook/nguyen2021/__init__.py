@@ -10,10 +10,13 @@ with linear widths" (ICML 2021): the quantities, check functions and runs of the
 * :mod:`~ntkbook.nguyen2021.errata` — errata 1–2 (algebraic, illustrated by runs);
 * :mod:`~ntkbook.nguyen2021.beta_scaling` — Section 3.1;
 * :mod:`~ntkbook.nguyen2021.two_layer` — Section 3.2;
-* :mod:`~ntkbook.nguyen2021.deep` — Section 3.3 and Corollary 3.2.
+* :mod:`~ntkbook.nguyen2021.deep` — Section 3.3 and Corollary 3.2;
+* :mod:`~ntkbook.nguyen2021.certified` — rigorous enclosures (ball arithmetic) at exact float θ0;
+* :mod:`~ntkbook.nguyen2021.figures` — figure sizes for the book's column.
 
 Every public name is re-exported here (``from ntkbook import nguyen2021 as ng``).
 """
+from . import certified, figures  # noqa: F401
 from .beta_scaling import (  # noqa: F401
     BETA_CONDITION_IDS,
     POLY_IDENTITY_IDS,
@@ -37,6 +40,9 @@ from .beta_scaling import (  # noqa: F401
 )
 from .deep import (  # noqa: F401
     assumption31_moments,
+    certify_eq30_fails,
+    certify_small_instance,
+    check_eq28,
     check_exponent,
     check_exponents,
     check_gd_success,
@@ -49,6 +55,7 @@ from .deep import (  # noqa: F401
     corollary32_gd,
     corollary32_point,
     derived_exponents,
+    eq28_ratio,
     eq30_required,
     lemma33_ratio,
     minimal_width_point,
@@ -56,6 +63,8 @@ from .deep import (  # noqa: F401
     width_exponent_fit,
 )
 from .errata import (  # noqa: F401
+    certify_FtF_below_sigma2,
+    certify_sigma_min_product_zero,
     check_erratum_factor,
     check_erratum_last_step,
     check_erratum_literal_chain,
@@ -86,7 +95,6 @@ from .proof import (  # noqa: F401
     kind_status_count,
     loss_resolution,
     proof_trace,
-    rate_resolution,
     status_count,
 )
 from .starting_point import (  # noqa: F401
@@ -119,6 +127,9 @@ from .theorem22 import (  # noqa: F401
 from .trained import (  # noqa: F401
     MOTION,
     TRAINED,
+    TRAINED_BETAS,
+    TRAINED_C_LAST,
+    TRAINED_SEEDS,
     aligned_init,
     ceiling_parts,
     ceiling_sympy,
@@ -126,12 +137,16 @@ from .trained import (  # noqa: F401
     check_ceiling_parts,
     check_motion,
     check_trained,
+    float_hex,
     hidden_motion,
     orthonormal_data,
     smallest_beta_init,
+    trained_point,
 )
 from .two_layer import (  # noqa: F401
     WidthSweep,
+    certify_eq18_fails,
+    certify_eq18_vs_printed_eq9,
     check_eq16_prediction,
     check_eq18_exponent,
     check_eq20,

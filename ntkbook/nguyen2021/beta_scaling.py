@@ -15,7 +15,7 @@ from ..errors import AssumptionError
 from ..kernels import sigma_min, spectral_norm
 from ..models import DeepReLU
 from ..training import gradient_descent
-from .proof import loss_resolution, rate_resolution
+from .proof import loss_resolution
 from .theorem22 import (
     CONTROL_B,
     SOURCE,
@@ -167,6 +167,30 @@ def printed_eq9_at_beta(bp: BetaPolynomials, beta: float) -> tuple[float, float]
     return (beta ** (bp.L - 1) * bp.alpha0) ** 2, rhs
 
 
+def poly_balls(enc, name: str, beta: float):
+    """Both sides of (14), (15) or (8) at β as balls, from an enclosure ``enc``
+    (:func:`ntkbook.nguyen2021.certified.enclose_theorem22`) of the unscaled point with W_L = 0
+    (``scaled_point(params, 1.0, L)``: its √(2Φ) is ‖Y‖_F exactly) — the exact polynomials at the
+    exact float β."""
+    from flint import arb
+    b, L = arb(float(beta)), enc.L
+    lam = [b * n + 1 for n in enc.norms[:L - 1]]
+    prod_all = arb(1)
+    for v in lam:
+        prod_all *= v
+    sq = arb(0)
+    for l in range(L - 1):
+        q = arb(1)
+        for p_, v in enumerate(lam):
+            if p_ != l:
+                q *= v
+        sq += q * q
+    a, nX, nY = enc.alpha0, enc.norm_X, enc.s2p
+    return {"eq14": (b ** (2 * (L - 1)) * a * a, 16 * nX * nY * prod_all),
+            "eq15": (b ** (2 * (L - 1)) * a * a, 16 * nX * nX * sq),
+            "eq8": (b ** (3 * (L - 1)) * a ** 3, 32 * nX * nX * sq * nY)}[name]
+
+
 def smallest_beta(lhs: P, rhs: P) -> float:
     """The smallest β* > 0 such that lhs(β) ≥ rhs(β) for every β ≥ β* (exact polynomials): the
     largest positive real root of lhs − rhs, polished with scipy.optimize.brentq."""
@@ -234,17 +258,31 @@ def check_polynomial_matches_theorem22(ledger, model, params, X, Y, bp: BetaPoly
                         hypothesis_met=None, note=f"beta = {beta:.6g}")
 
 
-def check_eq15_vs_printed_eq9(ledger, model, params, X, Y, bp: BetaPolynomials, beta: float, *, case=None):
+def check_eq15_vs_printed_eq9(ledger, model, params, X, Y, bp: BetaPolynomials, beta: float, *, case=None,
+                              certify: bool = False):
     """Erratum 1 seen from §3.1 (kind erratum): the paper presents (15) as (9) at θ̃0; the right-hand
     side of (15) is that of (9*) — (9) with λ̄_{1→L−1} squared — not that of (9) as printed, so
-    "RHS(15) = RHS(9 as printed)" fails (``nguyen2021.errata.eq15_vs_printed_eq9``)."""
-    t = theorem22(model, scaled_point(params, beta, model.L), X, Y, C=1.0)
+    "RHS(15) = RHS(9 as printed)" fails (``nguyen2021.errata.eq15_vs_printed_eq9``). ``certify``:
+    the finding RHS(15) > RHS(9 printed) — both at the exact float scaled point, in ball
+    arithmetic — as a certificate."""
+    p_scaled = scaled_point(params, beta, model.L)
+    t = theorem22(model, p_scaled, X, Y, C=1.0)
     r15 = bp.value("eq15", beta)[1]
-    return ledger.check("nguyen2021.errata.eq15_vs_printed_eq9", kind="erratum", case=case, lhs=r15,
+    cert = None
+    if certify:
+        from .certified import decide, enclose_theorem22
+        enc = enclose_theorem22(model, p_scaled, X, Y, 1.0)
+        q = enc.quantities()     # with W_L = 0 and C = 1, λ̄_L = 1: RHS(15) = 16 q2 (= RHS(9*))
+        cert = decide(q["16q2"], ">", q["rhs9"], "RHS(15) > RHS(9 as printed) at the exact float64 "
+                      f"θ̃0(β), β = {beta!r} (digest {enc.digest})", inputs=enc.digest,
+                      method=enc.method, seconds=enc.seconds)
+    return ledger.check("nguyen2021.errata.eq15_vs_printed_eq9", kind="erratum",
+                        severity="substantive", case=case, lhs=r15,
                         rel="==", rhs=t.cond9[1], rtol=1e-6,
                         statement=r"\text{RHS of (15)} = \text{RHS of (9) as printed at }\tilde\theta_0",
                         source=f"{SOURCE}, Sec. 3.1 (15) vs Thm 2.2 (9)", provenance="paper",
-                        hypothesis_met=None, note=f"ratio (15)/(9 printed) = {r15 / t.cond9[1]:.4g}")
+                        hypothesis_met=None, certificate=cert,
+                        note=f"ratio (15)/(9 printed) = {r15 / t.cond9[1]:.4g}")
 
 
 BETA_CONDITION_IDS = {"cond7": "nguyen2021.sec3_1.printed.cond7", "cond8": "nguyen2021.sec3_1.printed.cond8",
@@ -252,20 +290,29 @@ BETA_CONDITION_IDS = {"cond7": "nguyen2021.sec3_1.printed.cond7", "cond8": "nguy
 
 
 def check_condition_at_beta(ledger, model, params, X, Y, beta: float, cond: str, *, case=None,
-                            below: bool = False):
+                            below: bool = False, certify: bool = False):
     """Theorem 2.2's condition ``cond`` ('cond7', 'cond8', 'cond9' as printed) evaluated by
     theorem22 at θ̃0(β): lhs ≥ rhs (kind assumption). ``below=True``: β was chosen below the
     threshold on purpose, the condition must fail (``nguyen2021.sec3_1.printed.below``, kind
-    counterexample)."""
-    t = theorem22(model, scaled_point(params, beta, model.L), X, Y, C=1.0)
+    counterexample). ``certify``: the finding (the condition, or its violation when ``below``)
+    at the exact float scaled point, in ball arithmetic."""
+    p_scaled = scaled_point(params, beta, model.L)
+    t = theorem22(model, p_scaled, X, Y, C=1.0)
     lhs, rhs = getattr(t, cond)
+    cert = None
+    if certify:
+        from .certified import certify_condition, enclose_theorem22
+        enc = enclose_theorem22(model, p_scaled, X, Y, 1.0)
+        cert = certify_condition(enc, {"cond7": "eq7", "cond8": "eq8", "cond9": "eq9"}[cond],
+                                 broken=below)
     kw = (dict(kind="counterexample") if below else
           dict(kind="assumption", control=CONTROL_B + "test_beta_thresholds_and_negative_controls"))
     return ledger.check("nguyen2021.sec3_1.printed.below" if below else BETA_CONDITION_IDS[cond],
                         case=case, lhs=lhs, rel=">=", rhs=rhs, rtol=0.0,
                         statement=rf"\text{{{cond}}} \text{{ at }} \tilde\theta_0(\beta)",
                         source=f"{SOURCE}, Sec. 3.1 / Thm 2.2", provenance="paper",
-                        hypothesis_met=None, note=f"{cond}, beta = {beta:.10g}", **kw)
+                        hypothesis_met=None, note=f"{cond}, beta = {beta:.10g}", certificate=cert,
+                        **kw)
 
 
 def gd_rate_run(model: DeepReLU, params: dict, X, Y, eta: float, steps: int, with_resolution: bool = False):
@@ -280,42 +327,54 @@ def gd_rate_run(model: DeepReLU, params: dict, X, Y, eta: float, steps: int, wit
 
 
 def check_rate_11(ledger, losses, eta: float, alpha0: float, *, hypothesis_met: bool, resolution=0.0,
-                  case=None, factor: float = 1.0, depends_on=()):
+                  case=None, factor: float = 1.0, depends_on=(), certificate=None):
     """(11) along a run from a §3.1 point (``nguyen2021.eq11.sec3_1``, kind conclusion):
     Φ(θ_k) ≤ (1 − η α0²/8)^k Φ(θ0) at every iteration. ``resolution`` (per iteration or scalar) is
-    the float64 resolution of the losses; where the certified decrease Φ0 − (1 − ηα0²/8)^kΦ0 is
-    below it the element is unresolved (:func:`ntkbook.nguyen2021.rate_resolution`: there (11)
-    cannot be told from Φ_k ≤ Φ_0). ``factor`` multiplies the rate's constant (factor > 1
-    tightens the bound: the negative control)."""
+    the float64 resolution of the losses. The bound's trivial value is Φ(θ0) (the rate removed):
+    where the certified decrease Φ0 − (1 − ηα0²/8)^kΦ0 is within the resolution of it, the element
+    is *vacuous* and unresolved by the ledger's rule (``trivial=``) — there (11) cannot be told
+    from Φ_k ≤ Φ_0. ``factor`` multiplies the rate's constant (factor > 1 tightens the bound: the
+    negative control). ``certificate``: (11) for exact gradient descent from the same θ0
+    (:func:`ntkbook.nguyen2021.certified.certify_rate_exact_gd`)."""
     losses = np.asarray(losses, dtype=np.float64)
     k = np.arange(losses.size)
     r = factor * eta * alpha0 ** 2 / 8
     if not 0 < r < 1:
         raise AssumptionError("0 < eta alpha0^2 / 8 < 1 (Nguyen 2021, (10))", f"eta alpha0^2/8 = {r}")
     bound = losses[0] * np.exp(k * np.log1p(-r))       # (1 − r)^k without rounding 1 − r to 1
-    res = rate_resolution(losses, bound, np.broadcast_to(np.asarray(resolution, dtype=np.float64),
-                                                         losses.shape))
+    res = np.broadcast_to(np.asarray(resolution, dtype=np.float64), losses.shape)
     decrease = -np.expm1(k[-1] * np.log1p(-r))
     return ledger.check("nguyen2021.eq11.sec3_1", kind="conclusion", case=case, lhs=losses[1:], rel="<=",
-                        rhs=bound[1:], rtol=0.0, resolution=res[1:],
+                        rhs=bound[1:], rtol=0.0, resolution=res[1:], trivial=losses[0],
                         statement=r"\Phi(\theta_k)\le(1-\eta\alpha_0^2/8)^k\Phi(\theta_0)\ \forall k",
                         source=f"{SOURCE}, Thm 2.2, eq. (11), from the point of Sec. 3.1",
                         provenance="paper", hypothesis_met=hypothesis_met, depends_on=list(depends_on),
                         control=CONTROL_B + "test_rate_11_and_tightened_constant",
+                        certificate=certificate,
                         note=f"eta = {eta:.4g}, {losses.size - 1} steps; certified total decrease "
                              f"{decrease:.3g} x Phi0 vs loss resolution "
-                             f"{float(np.max(np.asarray(resolution))) / losses[0]:.2g} x Phi0")
+                             f"{float(np.max(res)) / losses[0]:.2g} x Phi0; observed decrease "
+                             f"{1 - losses[-1] / losses[0]:.3g} x Phi0")
 
 
 POLY_IDS = {"eq14": "nguyen2021.sec3_1.eq14", "eq15": "nguyen2021.sec3_1.eq15", "eq8": "nguyen2021.sec3_1.eq8"}
 
 
 def check_poly_at_beta(ledger, bp: BetaPolynomials, name: str, beta: float, *, case=None,
-                       below: bool = False):
+                       below: bool = False, enclosure=None):
     """The exact polynomial inequality ``name`` ∈ {eq14, eq15, eq8} at β: lhs(β) ≥ rhs(β) (kind
     assumption: a condition of Theorem 2.2 at θ̃0). ``below=True``: β chosen below the threshold
-    on purpose (``nguyen2021.sec3_1.below``, kind counterexample, must fail)."""
+    on purpose (``nguyen2021.sec3_1.below``, kind counterexample, must fail). ``enclosure`` (of
+    the unscaled point with W_L = 0, :func:`poly_balls`) certifies the finding."""
     lhs, rhs = bp.value(name, beta)
+    cert = None
+    if enclosure is not None:
+        from .certified import decide
+        lb, rb = poly_balls(enclosure, name, beta)
+        cert = decide(lb, "<" if below else ">=", rb,
+                      f"({name[2:]}) {'fails' if below else 'holds'} at the exact β = {beta!r}: "
+                      f"its two sides as exact polynomials in β (base digest {enclosure.digest})",
+                      inputs=enclosure.digest, method=enclosure.method, seconds=enclosure.seconds)
     kw = (dict(kind="counterexample") if below else
           dict(kind="assumption", control=CONTROL_B + "test_beta_thresholds_and_negative_controls"))
     return ledger.check("nguyen2021.sec3_1.below" if below else POLY_IDS[name], case=case, lhs=lhs, rel=">=",
@@ -324,4 +383,4 @@ def check_poly_at_beta(ledger, bp: BetaPolynomials, name: str, beta: float, *, c
                                    "eq15": r"\beta^{2(L-1)}\alpha_0^2\ge16\|X\|_F^2\sum_l\prod_{p\ne l}(\beta\|W_p^0\|_2+1)^2",
                                    "eq8": r"\beta^{3(L-1)}\alpha_0^3\ge32\|X\|_F^2\|Y\|_F\sum_l\prod_{p\ne l}(\beta\|W_p^0\|_2+1)^2"}[name],
                         source=f"{SOURCE}, Sec. 3.1, ({name[2:]})", provenance="paper", hypothesis_met=None,
-                        note=f"{name}, beta = {beta:.10g}, L = {bp.L}", **kw)
+                        note=f"{name}, beta = {beta:.10g}, L = {bp.L}", certificate=cert, **kw)

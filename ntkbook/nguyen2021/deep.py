@@ -167,15 +167,17 @@ def eq30_required(norm_X: float, sqrt_2phi: float, m: int, n0: int) -> dict:
 
 
 def check_exponent(ledger, claim_id: str, x, y, target: float, tol: float, statement: str, source: str,
-                   provenance: str, *, hypothesis_met, kind: str = "scaling", case=None, note: str = ""):
+                   provenance: str, *, hypothesis_met, kind: str = "scaling", case=None, note: str = "",
+                   severity=None):
     """|slope(log y on log x) − target| ≤ tol. ``kind`` "scaling" (a fitted exponent; control:
-    a wrong target) or "erratum" (the paper's exponent, which must fail); ``hypothesis_met`` is
-    computed by the caller (a bool, or None when the fitted law has no hypothesis)."""
+    a wrong target) or "erratum" (the paper's exponent, which must fail, with its ``severity``);
+    ``hypothesis_met`` is computed by the caller (a bool, or None when the fitted law has no
+    hypothesis)."""
     p = loglog_slope(x, y)
     control = CONTROL_B + "test_check_exponent_can_fail" if kind == "scaling" else None
     return ledger.check(claim_id, kind=kind, case=case, lhs=abs(p - target), rel="<=", rhs=tol,
                         statement=statement, source=source, provenance=provenance,
-                        hypothesis_met=hypothesis_met, control=control,
+                        hypothesis_met=hypothesis_met, control=control, severity=severity,
                         note=(note + f" fitted exponent {p:.3f}, target {target}").strip())
 
 
@@ -324,3 +326,83 @@ def check_gd_success(ledger, ratio, eps: float, delta: float, *, hypothesis_met:
         source=f"{SOURCE}, Corollary 3.2", provenance="paper", hypothesis_met=hypothesis_met,
         control=CONTROL_E + "test_gd_success_can_fail", depends_on=["nguyen2021-corollary-3-2"],
         note=(note + f" eps = {eps:g}; worst Phi_K/Phi_0 = {np.max(r):.3g}").strip())
+
+
+def eq28_ratio(widths) -> float:
+    """∏_{l=1}^{L−3} log n_l / min_{l∈[0,L−2]} n_l for widths [n_0, n_1, …, n_{L−2}] (the hidden
+    widths before the wide layer; the product is empty, = 1, for L = 3)."""
+    w = [int(v) for v in widths]
+    L = len(w) + 1
+    return float(np.prod([math.log(n) for n in w[1:L - 2]])) / min(w)
+
+
+def check_eq28(ledger, sequence, *, case=None):
+    """(28) of Lemma 3.3, ∏_{l=1}^{L−3} log n_l = o(min_{l≤L−2} n_l), read along a growing
+    sequence of width configurations ``sequence`` (each [n_0, …, n_{L−2}]): the ratio of
+    :func:`eq28_ratio` decreases strictly from one configuration to the next
+    (``nguyen2021.lemma3.3.eq28``, kind assumption: a hypothesis of Lemma 3.3 evaluated on widths;
+    an o(·) has no finite-width test, a decreasing ratio is its finite-width trace)."""
+    r = np.array([eq28_ratio(w) for w in sequence])
+    if r.size < 2:
+        raise ValueError("a trend needs at least two width configurations")
+    return ledger.check("nguyen2021.lemma3.3.eq28", kind="assumption", case=case, lhs=r[1:],
+                        rel="<", rhs=r[:-1], rtol=0.0,
+                        statement=r"\prod_{l=1}^{L-3}\log n_l\,/\min_{l\le L-2}n_l"
+                                  r"\ \text{decreases along the widths}",
+                        source=f"{SOURCE}, Lemma 3.3, eq. (28)", provenance="restated",
+                        hypothesis_met=None, control=CONTROL_D + "test_eq28_ratio_and_fixed_n0",
+                        note="ratios " + ", ".join(f"{v:.3g}" for v in r)
+                             + " along " + "; ".join(str(list(w)) for w in sequence))
+
+
+def certify_small_instance(model, params: dict, X, C):
+    """(9*) fails at a θ0 of Corollary 3.2 with L = 3, rigorously and cheaply (no Gram matrix of
+    the wide layer): α0² = σ_min(F_2)² ≤ ‖F_2‖_F²/N ≤ ‖F_1‖_F²‖W_2‖₂²/N (σ_min² is at most the mean
+    of the N squared singular values; |σ(x)| ≤ |x|; ‖AB‖_F ≤ ‖A‖_F‖B‖₂), while 16q2 =
+    16‖X‖_F²λ̄_3²(λ̄_1² + λ̄_2²) ≥ 16‖X‖_F²λ̄_3²‖W_2‖₂² (λ̄_2 ≥ ‖W_2‖₂). So (9*) fails when
+    ‖F_1‖_F²/N < 16‖X‖_F²λ̄_3², with F_1 = σ(XW_1), ‖X‖_F and λ̄_3 = ‖W_3‖₂ + C_3 in ball
+    arithmetic at the exact float64 weights."""
+    import time
+
+    from flint import arb
+
+    from .. import certify
+    from .certified import _mat, _np, decide, frobenius_ball, norm2_ball, relu_ball
+    if model.L != 3:
+        raise AssumptionError("L = 3 (the bound of certify_small_instance)", f"L = {model.L}")
+    start = time.perf_counter()
+    with certify.working_precision():
+        Xa = _mat(_np(X))
+        F1 = relu_ball(Xa * _mat(_np(params["W1"])))
+        f1 = frobenius_ball(F1)
+        nX = frobenius_ball(Xa)
+        lam3 = norm2_ball(params["W3"])[0] + arb(float(np.asarray(C, dtype=np.float64)[2]))
+        N = X.shape[0]
+        digest = certify.inputs_digest(X, *(params[f"W{l}"] for l in (1, 2, 3)), np.asarray(C))
+        return decide(f1 * f1 / N, "<", 16 * nX * nX * lam3 * lam3,
+                      "(9*) fails: α0² ≤ ‖F_1‖_F²‖W_2‖₂²/N < 16‖X‖_F²λ̄_3²‖W_2‖₂² ≤ 16 q2 at the "
+                      f"exact float64 θ0 (digest {digest})", inputs=digest,
+                      method="σ_min² ≤ ‖F_2‖_F²/N ≤ ‖F_1‖_F²‖W_2‖₂²/N and 16q2 ≥ "
+                             "16‖X‖_F²λ̄_3²‖W_2‖₂² (the ‖W_2‖₂² cancels); F_1, ‖X‖_F, ‖W_3‖₂ in "
+                             "ball arithmetic", seconds=time.perf_counter() - start)
+
+
+def certify_eq30_fails(n: int, X, m: int, n0: int):
+    """(30) fails at width n: its first line asks n^{1/3} ≥ ‖X‖_F² max(1, m/n0), i.e.
+    n ≥ (‖X‖_F² max(1, m/n0))³; proved when n is below that cube (‖X‖_F in ball arithmetic), which
+    is at most the largest line of (30)."""
+    from fractions import Fraction
+
+    from flint import arb, fmpq
+
+    from .. import certify
+    from .certified import decide, frobenius_ball
+    with certify.working_precision():
+        nX = frobenius_ball(X)
+        f = max(Fraction(1), Fraction(m, n0))
+        line1 = (nX * nX * arb(fmpq(f.numerator, f.denominator))) ** 3
+        digest = certify.inputs_digest(X, int(n), int(m), int(n0))
+        return decide(arb(int(n)), "<", line1,
+                      f"n_(L-1) = {n} < (‖X‖_F² max(1, m/n0))³ ≤ the largest line of (30), cubed "
+                      f"(exact float64 X, digest {digest})", inputs=digest,
+                      method="‖X‖_F in ball arithmetic; n^(1/3) < line ⟺ n < line³")

@@ -89,7 +89,10 @@ def check_lemma21_search(ledger, max_examples: int = 60, factor: float = 1.0, se
                        rhs=1.0, rtol=1e-10,
                        statement=r"\max_{\text{examples}}\ \text{LHS}/\text{RHS of (4), (5)}\le1",
                        source=f"{SOURCE}, Lemma 2.1 (hypothesis search)", provenance="paper",
-                       hypothesis_met=None, note=f"{n} examples, derandomized, factor {factor}",
+                       hypothesis_met=None,
+                       note=f"{n} examples, derandomized, factor {factor}; not certified: at an "
+                            "exact equality (width-one layers attain both bounds) enclosures of "
+                            "the two sides overlap, so ball arithmetic cannot decide it",
                        control=CONTROL_A + "test_hypothesis_search_finds_no_violation_but_finds_one_when_tightened",
                        depends_on=["nguyen2021-lemma-2-1"])
     return rec, worst, n, example

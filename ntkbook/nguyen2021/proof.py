@@ -235,23 +235,12 @@ def proof_trace(model: DeepReLU, params: dict, X, Y, C, eta: float, steps: int) 
                       widths=tuple(model.widths), diverged=diverged, **arr)
 
 
-def rate_resolution(phi, bound, res):
-    """Resolution of the comparison Φ_k ≤ B_k = (1 − ηα0²/8)^kΦ_0 of (11): ``res`` (the loss's
-    rounding), widened at every k where the certified decrease Φ_0 − B_k is itself below ``res``
-    and Φ_k ≤ B_k. There the bound cannot be told from Φ_0, so the comparison would test only
-    Φ_k ≤ Φ_0, not the rate (11): such elements are recorded unresolved. A Φ_k above B_k by more
-    than ``res`` is still a violation."""
-    phi, bound, res = (np.asarray(a, dtype=np.float64) for a in (phi, bound, res))
-    res = np.broadcast_to(res, phi.shape)
-    blind = (phi[0] - bound <= res) & (phi <= bound)
-    return np.where(blind, res + (bound - phi), res)
-
-
 TRACE_STEPS = {
     "eq11": ("nguyen2021.eq11", "conclusion",
              ["nguyen2021.chain.printed", "nguyen2021.chain.eq10", "nguyen2021.chain.eq9",
               "nguyen2021.eq12.sigma_min", "nguyen2021.eq12.W_norm"]),
-    "eq12.W_norm": ("nguyen2021.eq12.W_norm", "step", ["nguyen2021.eq13", "nguyen2021.drift.actual_C"]),
+    "eq12.W_norm": ("nguyen2021.eq12.W_norm", "step",          # (12)'s first line, and (13)
+                    ["nguyen2021.weyl_drift", "nguyen2021.drift.actual_C"]),
     "eq12.sigma_min": ("nguyen2021.eq12.sigma_min", "step",
                        ["nguyen2021.F_drift.eq5", "nguyen2021.F_drift.bound", "nguyen2021.F_drift.eq8"]),
     "drift.triangle": ("nguyen2021.drift.triangle", "identity", []),
@@ -261,7 +250,7 @@ TRACE_STEPS = {
     "drift.actual_C": ("nguyen2021.drift.actual_C", "step",
                        ["nguyen2021.drift.triangle", "nguyen2021.drift.eq4", "nguyen2021.drift.geom_sum",
                         "nguyen2021.drift.C"]),
-    "eq13": ("nguyen2021.eq13", "identity", []),
+    "weyl_drift": ("nguyen2021.weyl_drift", "identity", []),
     "F_drift.eq5": ("nguyen2021.F_drift.eq5", "step", ["nguyen2021.eq5", "nguyen2021.eq12.W_norm"]),
     "F_drift.bound": ("nguyen2021.F_drift.bound", "step",
                       ["nguyen2021.drift.eq4", "nguyen2021.drift.geom_sum"]),
@@ -271,10 +260,12 @@ TRACE_STEPS = {
     "step.termA": ("nguyen2021.step.termA", "step", ["nguyen2021.step.termA.eq5", "nguyen2021.eq4"]),
     "step.termB.eq5": ("nguyen2021.step.termB.eq5", "identity", []),
     "step.termB": ("nguyen2021.step.termB", "step",
-                   ["nguyen2021.step.termB.eq5", "nguyen2021.eq5", "nguyen2021.eq4", "nguyen2021.eq13"]),
+                   ["nguyen2021.step.termB.eq5", "nguyen2021.eq5", "nguyen2021.eq4",
+                    "nguyen2021.eq12.W_norm"]),
     "step.termC.identity": ("nguyen2021.step.termC.identity", "identity", []),
     "step.termC": ("nguyen2021.step.termC", "step",
-                   ["nguyen2021.step.termC.identity", "nguyen2021.eq12.sigma_min"]),
+                   ["nguyen2021.step.termC.identity", "nguyen2021.step.termC.trace_bound",
+                    "nguyen2021.eq12.sigma_min"]),
     "chain.printed": ("nguyen2021.chain.printed", "step",   # follows from the literal line under (9*)
                       ["nguyen2021.chain.literal", "nguyen2021.chain.eq9",
                        "nguyen2021.errata.chain_line1"]),
@@ -343,8 +334,9 @@ def check_proof_trace(ledger, case: str, tr: ProofTrace, *, variant: str | None 
 
     ``variant="beyond"`` records (11) and (12) of a run outside the hypotheses under their own ids
     (``TRACE_BEYOND``), ``variant="counterexample"`` as claims that must fail
-    (``TRACE_COUNTER``). Comparisons carry the run's resolution (:meth:`ProofTrace.resolutions`,
-    :func:`rate_resolution`): at rounding level they are *unresolved*.
+    (``TRACE_COUNTER``). Comparisons carry the run's resolution (:meth:`ProofTrace.resolutions`):
+    at rounding level they are *unresolved*; (11) carries its trivial value Φ(θ0) (``trivial=``):
+    where the certified decrease is within the loss's resolution the element is vacuous.
 
     ``tighten`` > 1 strengthens the constant of every step and of (11) by that factor (a bound
     B ≥ 0 becomes B/tighten, a negative one B·tighten, a lower bound B·tighten, a contraction
@@ -359,13 +351,13 @@ def check_proof_trace(ledger, case: str, tr: ProofTrace, *, variant: str | None 
     hyp = tr.hypothesis_met
     one = tr.phi.size > 1
     b11 = tr.bound11()
-    res11 = rate_resolution(tr.phi, b11, res["loss"])
+    res11 = res["loss"]
     items = {
         "eq11": (tr.phi[1:] if one else tr.phi, "<=", b11[1:] if one else b11,
                  res11[1:] if one else res11,
                  r"\Phi(\theta_k)\le(1-\eta\alpha_0^2/8)^k\Phi(\theta_0)", f"{SOURCE}, Thm 2.2, eq. (11)"),
         "eq12.W_norm": (tr.W_norm, "<=", np.broadcast_to(t.lam_bar, tr.W_norm.shape), res["W"],
-                        r"\|W_l^r\|_2\le\bar\lambda_l", f"{S}, eq. (12)"),
+                        r"\|W_l^r\|_2\le\bar\lambda_l", f"{S}, eqs. (12) and (13)"),
         "eq12.sigma_min": (tr.sigma, ">=", np.full(tr.sigma.shape, a0 / 2), res["F"],
                            r"\sigma_{\min}(F_{L-1}^r)\ge\alpha_0/2", f"{S}, eq. (12)"),
         "drift.triangle": (tr.drift, "<=", tr.grad_sum, res["W"],
@@ -381,8 +373,9 @@ def check_proof_trace(ledger, case: str, tr: ProofTrace, *, variant: str | None 
                     r"\|F_L^0-Y\|_F\le C_l", f"{S}, by (7)"),
         "drift.actual_C": (tr.drift, "<=", np.broadcast_to(t.C, tr.drift.shape), res["W"],
                            r"\|W_l^{k}-W_l^0\|_F\le C_l", f"{S}, drift"),
-        "eq13": (tr.W_norm, "<=", tr.W_norm[:1] + tr.drift, res["W"],
-                 r"\|W_l^{k}\|_2\le\|W_l^0\|_2+\|W_l^k-W_l^0\|_F", f"{S}, eq. (13) (Weyl)"),
+        "weyl_drift": (tr.W_norm, "<=", tr.W_norm[:1] + tr.drift, res["W"],
+                       r"\|W_l^{k}\|_2\le\|W_l^0\|_2+\|W_l^k-W_l^0\|_F",
+                       f"{S}, Weyl's inequality before (13)"),
         "F_drift.eq5": (tr.F_drift, "<=", tr.F_drift_mid, res["F"],
                         r"\|F_{L-1}^{k}-F_{L-1}^0\|_F\le\|X\|_F\bar\lambda_{1\to L-1}\sum_{l<L}"
                         r"\bar\lambda_l^{-1}\|W_l^{k}-W_l^0\|_2", f"{S}, by (5)"),
@@ -462,6 +455,7 @@ def check_proof_trace(ledger, case: str, tr: ProofTrace, *, variant: str | None 
             provenance=prov.get(name, "paper"),
             hypothesis_met=None if kind in ("identity", "assumption") else hyp,
             rtol=1e-9 if rel == "==" else 1e-12, resolution=resolution,
+            trivial=tr.phi[0] if name == "eq11" else None,
             note=n + (f"; constants tightened x{tighten:g}" if tighten != 1.0 else ""),
             control=CONTROL_A + control if control and kind in FALSIFIABLE else None,
             depends_on=deps)

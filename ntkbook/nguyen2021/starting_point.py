@@ -45,17 +45,18 @@ def eq3_quantities(model: DeepReLU, params: dict, X, Y) -> dict:
 
 
 def check_eq3(ledger, case: str, model, params, X, Y, factor: float = 1.0):
-    """Record ``nguyen2021.eq2.pl`` (‖∇Φ‖² ≥ 2λ_min(K)Φ) and ``nguyen2021.eq3``
+    """Record ``nguyen2021.pl_inequality`` (‖∇Φ‖² ≥ 2λ_min(K)Φ, the unnumbered PL-like
+    inequality of Sec. 1) and ``nguyen2021.eq3``
     (λ_min(K) ≥ λ_min(F_{L−1}F_{L−1}ᵀ)) for the configuration ``case``. Both hold by construction
     (∇Φ = Jᵀr with K = JJᵀ; K is a sum of positive semidefinite blocks one of which is
     I ⊗ F_{L−1}F_{L−1}ᵀ): kind identity. ``factor`` > 1 multiplies both right-hand sides (the
     test that the check can fail)."""
     q = eq3_quantities(model, params, X, Y)
     note = f"factor {factor}" if factor != 1 else ""
-    r1 = ledger.check("nguyen2021.eq2.pl", kind="identity", case=case, lhs=q["grad_sq"], rel=">=",
+    r1 = ledger.check("nguyen2021.pl_inequality", kind="identity", case=case, lhs=q["grad_sq"], rel=">=",
                       rhs=factor * 2 * q["lam_min_K"] * q["phi"],
                       statement=r"\|\nabla\Phi(\theta)\|_2^2\ge 2\lambda_{\min}(K(\theta))\Phi(\theta)",
-                      source=f"{SOURCE}, Sec. 1", provenance="paper", hypothesis_met=None,
+                      source=f"{SOURCE}, Sec. 1 (the PL-like inequality, unnumbered)", provenance="paper", hypothesis_met=None,
                       rtol=1e-10, note=note)
     r2 = ledger.check("nguyen2021.eq3", kind="identity", case=case, lhs=q["lam_min_K"], rel=">=",
                       rhs=factor * q["lam_min_FFt"],

@@ -217,35 +217,45 @@ CONDITIONS = {   # name: (id, id when the condition is broken on purpose, statem
 
 
 def check_condition(ledger, name: str, t: Theorem22, *, eta: float | None = None, case=None,
-                    broken: bool = False, depends_on=()):
+                    broken: bool = False, depends_on=(), enclosure=None):
     """A hypothesis of Theorem 2.2 evaluated at θ0 (kind assumption): ``name`` one of
-    ``CONDITIONS`` — the width n_{L−1} ≥ N, (7), (8), (9) as printed, the corrected (9*)
-    (:func:`cond9_needed`), or η < (10) (needs ``eta``). ``broken=True`` records a point built
-    to violate it (kind counterexample, its own id): it must fail."""
+    ``CONDITIONS`` — the width n_{L−1} ≥ N (integers, compared exactly), (7), (8), (9) as printed,
+    the corrected (9*) (:func:`cond9_needed`), or η < (10) (needs ``eta``). ``broken=True``
+    records a point built to violate it (kind counterexample, its own id): it must fail.
+    ``enclosure`` (:func:`ntkbook.nguyen2021.certified.enclose_theorem22` at the same θ0) attaches
+    the rigorous certificate of the finding — the condition, or its violation when ``broken``."""
     claim_id, broken_id, stmt, src = CONDITIONS[name]
-    lhs, rel, rhs = {"width": lambda: (t.n_last, ">=", t.N), "eq7": lambda: (t.cond7[0], ">=", t.cond7[1]),
+    lhs, rel, rhs = {"width": lambda: (int(t.n_last), ">=", int(t.N)),
+                     "eq7": lambda: (t.cond7[0], ">=", t.cond7[1]),
                      "eq8": lambda: (t.cond8[0], ">=", t.cond8[1]),
                      "eq9": lambda: (t.cond9[0], ">=", t.cond9[1]),
                      "eq9*": lambda: (cond9_needed(t)[0], ">=", cond9_needed(t)[1]),
                      "eq10": lambda: (eta, "<", t.eta_bound)}[name]()
     if lhs is None:
         raise ValueError("condition (10) needs the step size eta")
+    if name != "width":
+        lhs, rhs = float(lhs), float(rhs)
+    cert = None
+    if enclosure is not None:
+        from .certified import certify_condition
+        cert = certify_condition(enclosure, name, eta=eta, broken=broken)
     kw = dict(kind="counterexample", hypothesis_met=bool(hypothesis_met_corrected(t))) if broken else \
         dict(kind="assumption", hypothesis_met=None,
              control=CONTROL_A + "test_each_condition_fails_where_it_is_broken")
-    return ledger.check(broken_id if broken else claim_id, case=case, lhs=float(lhs), rel=rel,
-                        rhs=float(rhs), rtol=0.0, statement=stmt, source=f"{SOURCE}, {src}",
+    return ledger.check(broken_id if broken else claim_id, case=case, lhs=lhs, rel=rel,
+                        rhs=rhs, rtol=0.0, statement=stmt, source=f"{SOURCE}, {src}",
                         provenance="derived" if name == "eq9*" else "paper",
-                        depends_on=list(depends_on), **kw)
+                        depends_on=list(depends_on), certificate=cert, **kw)
 
 
-def check_conditions(ledger, t: Theorem22, eta: float, case=None) -> dict:
+def check_conditions(ledger, t: Theorem22, eta: float, case=None, enclosure=None) -> dict:
     """All hypotheses of Theorem 2.2 at θ0 (:func:`check_condition`), with (9) both as printed and
-    as the proof needs it; (9*) is recorded as resting on erratum 1."""
+    as the proof needs it; (9*) is recorded as resting on erratum 1. ``enclosure``: certify each."""
     out = {}
     for name in CONDITIONS:
         deps = ["nguyen2021.errata.chain_eq9"] if name == "eq9*" else []
-        out[name] = check_condition(ledger, name, t, eta=eta, case=case, depends_on=deps)
+        out[name] = check_condition(ledger, name, t, eta=eta, case=case, depends_on=deps,
+                                    enclosure=enclosure)
     return out
 
 

@@ -68,6 +68,34 @@ def smallest_beta_init(model: DeepReLU, params: dict, X, Y, betas, C_last):
     raise AssumptionError("(7)-(9*) reachable by beta-scaling (Sec. 3.1)", "no beta in the grid works")
 
 
+#: the grids of the trained runs (β of §3.1 and C_L), and their data seeds
+TRAINED_BETAS = 2.0 ** np.arange(0, 14, 0.25)
+TRAINED_C_LAST = 10.0 ** np.arange(-2, 5, 0.125)
+TRAINED_SEEDS = {"X": 5, "Y": 2, "W": 0}
+
+
+def trained_point(L: int, N: int = 3):
+    """The θ0 of the trained run of depth L (page 03), regenerated exactly: X =
+    :func:`orthonormal_data` (N, seed 5), Y = ``data.labels(N, seed=2, outputs=1)``, widths
+    [N]*L + [1], base point :func:`aligned_init` (seed 0), then :func:`smallest_beta_init` on the
+    grids :data:`TRAINED_BETAS` × :data:`TRAINED_C_LAST`. Deterministic (seeded CPU float64
+    draws). Returns (model, θ0, β, C, theorem22, X, Y)."""
+    from .. import data
+    X = orthonormal_data(N, seed=TRAINED_SEEDS["X"])
+    Y = data.labels(N, seed=TRAINED_SEEDS["Y"], outputs=1)
+    model = DeepReLU([N] * L + [1])
+    base = aligned_init(model, X, seed=TRAINED_SEEDS["W"])
+    p0, beta, C, t = smallest_beta_init(model, base, X, Y, TRAINED_BETAS, TRAINED_C_LAST)
+    return model, p0, beta, C, t, X, Y
+
+
+def float_hex(params: dict) -> dict:
+    """Each weight matrix of θ0 as nested lists of ``float.hex`` strings: the exact float64
+    numbers, reloadable with ``float.fromhex``."""
+    return {k: [[float(x).hex() for x in row] for row in v.detach().cpu().numpy().tolist()]
+            for k, v in params.items()}
+
+
 def hidden_motion(tr: ProofTrace) -> np.ndarray:
     """For each hidden layer l < L: max over k of ‖W_l^k − W_l^0‖_F divided by its float64
     resolution at the same k (:meth:`ProofTrace.resolutions`, k ε ‖W_l‖_F): > 1 is motion, not
@@ -136,18 +164,32 @@ def ceiling_parts(t: Theorem22) -> dict:
 
 
 def check_ceiling(ledger, t: Theorem22, eta: float, *, case=None, measured: float | None = None,
-                  factor: float = 1.0):
+                  factor: float = 1.0, enclosure=None):
     """The certified per-step decrease ηα0²/8 of (11) is below 1/(128N²)
     (``nguyen2021.thm2.2.ceiling``, kind step, our derivation: (9*), (10) and the two
     inequalities of :func:`ceiling_parts`); ``measured`` — the observed mean per-step decrease
     of the run — goes into the note beside it. ``factor`` < 1 lowers the ceiling (the negative
-    control). hypothesis_met: n_{L−1} ≥ N, (7), (8), (9), (9*) and η < (10) at θ0."""
+    control). hypothesis_met: n_{L−1} ≥ N, (7), (8), (9), (9*) and η < (10) at θ0. ``enclosure``
+    (:func:`ntkbook.nguyen2021.certified.enclose_theorem22` at θ0) certifies ηα0²/8 < ceiling."""
     hyp = bool(hypothesis_met_corrected(t) and eta < t.eta_bound)
     ceiling = 1.0 / (128 * t.N ** 2)
     note = f"ceiling 1/(128N^2) = {ceiling:.4e}, certified/ceiling = {eta * t.alpha0 ** 2 / 8 / ceiling:.3f}"
     if measured is not None:
         note += f"; measured per-step decrease {measured:.4e}"
-    return ledger.check("nguyen2021.thm2.2.ceiling", kind="step", case=case,
+    cert = None
+    if enclosure is not None:
+        from fractions import Fraction
+
+        from flint import arb, fmpq
+
+        from .certified import decide
+        frac = Fraction(factor) / (128 * t.N ** 2)
+        cert = decide(arb(float(eta)) * enclosure.alpha0 ** 2 / 8, "<",
+                      arb(fmpq(frac.numerator, frac.denominator)),
+                      f"η α0²/8 < {float(factor):g}/(128 N²) at θ0 (exact float64 weights, "
+                      f"η = {eta!r}, digest {enclosure.digest})", inputs=enclosure.digest,
+                      method=enclosure.method, seconds=enclosure.seconds)
+    return ledger.check("nguyen2021.thm2.2.ceiling", kind="step", case=case, certificate=cert,
                         lhs=eta * t.alpha0 ** 2 / 8, rel="<", rhs=factor * ceiling, rtol=0.0,
                         statement=r"\eta\alpha_0^2/8\le\alpha_0^4/(128q_1^2)<1/(128N^2)",
                         source="our derivation from (9*), (10) of Thm 2.2 (sympy-checked)",
