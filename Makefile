@@ -14,7 +14,7 @@ EXTRAS  ?= book,test,cluster,lint
 TORCH_INDEX_URL ?=
 LOCK_VENV := $(BUILD)/lock-venv
 
-.PHONY: install test test-fast book book-strict browser-deps browser-test verify bench lock lint clean
+.PHONY: install test test-fast book book-strict browser-deps browser-test verify bench lock lint lab clean
 
 $(STAMP): pyproject.toml constraints.txt $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -40,16 +40,18 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not browser and not slow" -p no:cacheprovider
 
-## execute every chapter and build the HTML book into _build/html
+## execute every chapter and build the HTML book into _build/html; the pages in BOOK_FULL run at
+## the paper's scale (NTKBOOK_FULL; `make test` keeps them reduced): BOOK_FULL= builds all reduced
+BOOK_FULL ?= du2019/07_figure1
 book: $(STAMP)
-	$(VENV)/bin/jb build . --builder html
+	NTKBOOK_FULL="$(BOOK_FULL)" $(VENV)/bin/jb build . --builder html
 	@echo
 	@echo "The book is in $(CURDIR)/$(BUILD)/html — open file://$(CURDIR)/$(BUILD)/html/index.html"
 
 ## what CI builds: a clean _build, warnings are errors, notebook errors fail the build
 book-strict: $(STAMP)
 	rm -rf $(BUILD)
-	$(VENV)/bin/jb build . --builder html -W -n --keep-going
+	NTKBOOK_FULL="$(BOOK_FULL)" $(VENV)/bin/jb build . --builder html -W -n --keep-going
 	@echo "The book is in $(CURDIR)/$(BUILD)/html/index.html"
 
 ## Debian's chromium and chromedriver for the browser test (needs root, as on CI)
@@ -65,6 +67,23 @@ browser-test: $(STAMP) browser-deps
 verify: $(STAMP)
 	$(PY) -m ntkbook verify $(if $(CHAPTER),--chapter $(CHAPTER)) --json $(BUILD)/ledger.json
 
+## JupyterLab on the book's sources: each chapter's .md opens as a notebook (jupytext's JupyterLab
+## extension, made the default viewer of Markdown in this venv's JupyterLab settings only).
+## Installs the `lab` extra into .venv from the lock first (CI does not install JupyterLab).
+LAB_STAMP := $(VENV)/.lab-installed
+$(LAB_STAMP): $(STAMP)
+	$(PIP) install --quiet -c constraints.txt -c $(LOCK) -e ".[$(EXTRAS),lab]"
+	$(PY) -c "import json, pathlib, sys; \
+	  p = pathlib.Path(sys.prefix, 'share', 'jupyter', 'lab', 'settings', 'overrides.json'); \
+	  d = json.loads(p.read_text()) if p.exists() else {}; \
+	  d.setdefault('@jupyterlab/docmanager-extension:plugin', {}).setdefault('defaultViewers', {}) \
+	   .update(markdown='Jupytext Notebook', myst='Jupytext Notebook'); \
+	  p.parent.mkdir(parents=True, exist_ok=True); p.write_text(json.dumps(d, indent=2))"
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=book $(if $(filter 0,$(shell id -u)),--allow-root)
+
 ## speed ratios of the core, and the eNTK at n = 1024 (time, peak memory, agreement)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
@@ -76,9 +95,9 @@ lock:
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/python -m pip install --quiet -c constraints.txt $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) "torch==2.13.0"
-	$(LOCK_VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[book,test,cluster,lint]"
+	$(LOCK_VENV)/bin/python -m pip install --quiet -c constraints.txt -e ".[book,test,cluster,lint,lab]"
 	{ echo "# The whole ntkbook stack, pinned: \`make lock\` writes it (pip freeze of a clean install of"; \
-	  echo "# .[book,test,cluster,lint] under constraints.txt); every pip install of the Makefile uses it."; \
+	  echo "# .[book,test,cluster,lint,lab] under constraints.txt); every pip install of the Makefile uses it."; \
 	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable | grep -v -i -E '^ntkbook( |=|@)' \
 	    | sed -E 's/^([A-Za-z0-9_.-]+==[^+]+)\+[A-Za-z0-9.]+$$/\1/'; } > $(LOCK).tmp
 	mv $(LOCK).tmp $(LOCK)

@@ -16,12 +16,24 @@ from . import data, kernels
 SOURCE = "Du et al. 2019"
 
 
-def check_lambda0_positive(ledger, X, *, seeds=None, duplicate: bool = False):
+def lambda0_certificate(X, rel: str, t: float):
+    """The rigorous certificate of ``λ0 rel t`` for the exact float inputs ``X``: H∞ enclosed in
+    ball arithmetic, λ_min bounded by Rump's verified Cholesky and a Rayleigh quotient
+    (:func:`ntkbook.certify.lambda0_certificate`), the relation decided on the enclosure's
+    outward-rounded ends (:func:`ntkbook.du2019.certificates.lambda0_relation`)."""
+    from .du2019.certificates import lambda0_relation
+    return lambda0_relation(X, rel, t)
+
+
+def check_lambda0_positive(ledger, X, *, seeds=None, duplicate: bool = False,
+                           certify: bool = True):
     """Theorem 3.1: λ0 = λ_min(H∞) > 0 when no two inputs are parallel, checked as λ0 above the
     eigensolver's resolution n·eps·‖H∞‖₂ (:func:`ntkbook.kernels.eig_tolerance`).
 
     ``hypothesis_met`` is computed: no two rows of ``X`` parallel (|cos| < 1 beyond rounding).
     With ``duplicate=True`` the claim is recorded as the counterexample the theorem excludes.
+    ``certify`` (default) attaches the certificate of the finding (:func:`lambda0_certificate`):
+    λ0 above the resolution, or at most the resolution for the counterexample.
 
     Returns
     -------
@@ -30,14 +42,16 @@ def check_lambda0_positive(ledger, X, *, seeds=None, duplicate: bool = False):
     H = kernels.h_infinity(X)
     cos, _ = data.max_abs_cosine(X)
     non_parallel = bool(1.0 - cos > 1e-12)
+    tol = kernels.eig_tolerance(H)
+    cert = lambda0_certificate(X, "<=" if duplicate else ">", tol) if certify else None
     if duplicate:
         return ledger.check("foundations.thm3.1.duplicate", kind="counterexample",
-                            lhs=kernels.lambda_min(H), rel=">", rhs=kernels.eig_tolerance(H),
+                            lhs=kernels.lambda_min(H), rel=">", rhs=tol,
                             statement=r"\lambda_{\min}(H^\infty) > 0 \text{ with a duplicated input}",
                             source=f"{SOURCE}, Theorem 3.1 (hypothesis dropped)", provenance="paper",
-                            hypothesis_met=non_parallel, seeds=seeds)
+                            hypothesis_met=non_parallel, seeds=seeds, certificate=cert)
     return ledger.check("foundations.thm3.1", kind="conclusion", lhs=kernels.lambda_min(H), rel=">",
-                        rhs=kernels.eig_tolerance(H),
+                        rhs=tol, certificate=cert,
                         statement=r"\lambda_{\min}(H^\infty) > 0 \text{ for non-parallel unit inputs}",
                         source=f"{SOURCE}, Theorem 3.1", provenance="paper",
                         hypothesis_met=non_parallel, seeds=seeds,
@@ -82,8 +96,8 @@ def check_concentration_slope(ledger, widths, deviations: dict, *, target=-0.5, 
                         lhs=abs(fit.slope - target), rel="<=", rhs=t * fit.stderr,
                         statement=r"|\hat s - (-\tfrac12)| \le t_{0.975}\,\mathrm{SE}(\hat s),\ "
                                   r"\lVert H(W)-H^\infty\rVert_2 \propto m^{\hat s}",
-                        source="Du et al. 2019, Remark 3.1 / Lemma 3.1 (rate in m)",
-                        provenance="restated", hypothesis_met=None,
+                        source="Du et al. 2019, Remark 3.1 (rate in m)",
+                        provenance="paper", hypothesis_met=None,
                         control="tests/test_foundations.py::test_slope_fails_for_a_wrong_exponent",
                         note=f"fitted slope {fit.slope:.4f} ± {fit.stderr:.4f} (SE), "
                              f"widths {list(widths)}")

@@ -204,6 +204,10 @@ def test_theorem31_and_antipodal(ledger, fresh, X):
     assert rec.kind == "counterexample" and rec.status == "expected violation"
     with pytest.raises(ExpectedViolationHeld):               # one pair is not a counterexample
         du.check_lambda0_positive(fresh(), du.antipodal_data(1, d, 0, extra=3),
+                                  "du2019.thm3.1.antipodal_many", expect="violation",
+                                  certify=False)
+    with pytest.raises(ClaimViolation, match="certificate disproves"):   # and it is proved so
+        du.check_lambda0_positive(fresh(), du.antipodal_data(1, d, 0, extra=3),
                                   "du2019.thm3.1.antipodal_many", expect="violation")
 
 
@@ -345,6 +349,87 @@ def test_lemma32_certificate(ledger, fresh, X, lam0):
         du.check_certificate(fresh(), narrow, delta, n)
 
 
+def test_signs_decided_in_ball_arithmetic(X):
+    """The fast balls (float product, rigorous radius) agree with arb dot products; exact ties
+    (w_r = 0 for a sign, |w_rᵀx_i| = R for an event) stay undecided, never guessed."""
+    from flint import arb
+
+    from ntkbook.du2019.certificates import _arb_dot
+    W = models.TwoLayerReLU.init(200, X.shape[1], 4, dev="cpu")["W"].numpy()
+    W[0] = 0.0                                                # w_1 = 0: ties on every input
+    value, decided = du.signs(X, W)
+    assert not decided[:, 0].any() and decided[:, 1:].all()
+    Xn = X.numpy()
+    for i in range(Xn.shape[0]):
+        for r in range(1, W.shape[0]):
+            assert value[i, r] == bool(_arb_dot(Xn[i], W[r]) > arb(0))
+    E = np.eye(4)                                             # x_1 = e_1: w_1ᵀx_1 = W[0, 0] exactly
+    We = np.random.default_rng(0).standard_normal((5, 4))
+    We[0, 0] = 0.25
+    inside, dec = du.signs(E, We, R=0.25)
+    assert not dec[0, 0] and dec[1:, 0].all() and dec[:, 1:].all()
+    assert np.array_equal(inside[dec], (np.abs(E @ We.T) < 0.25)[dec])
+
+
+def test_lambda0_certificates(ledger, fresh, X):
+    rec = du.check_lambda0_positive(ledger, [X, data.sphere(5, 3, seed=9)])
+    assert rec.certified == "proved" and rec.certificate["lower"] > 0
+    lo, hi = rec.certificate["lower"], rec.certificate["upper"]
+    assert lo <= kernels.lambda0(X) * (1 + 1e-12) and lo <= hi
+    dup = du.check_lambda0_positive(fresh(), torch.cat([X, X[:1]]), "du2019.thm3.1.duplicate",
+                                    expect="violation")
+    assert dup.certified == "proved"                          # λ0 <= resolution, rigorously
+    c = du.lambda0_relation(X, ">", 10.0)                     # a false claim is disproved
+    assert c.verdict == "disproved"
+    big = du.check_lambda0_positive(fresh(), data.sphere(du.CERTIFY_MAX_N + 1, 3, seed=1))
+    assert big.certified is None and "Not certified" in big.note
+
+
+def test_lemma31_seeds_certified(ledger, fresh, X, lam0):
+    """du2019.lemma3.1.seeds: holds and is certified at m_3.1; fails at a tiny width; a tie in
+    W(0) (a neuron w_r = 0) leaves the certificate undecided, never proved."""
+    n, delta = X.shape[0], 0.1
+    m = du.m_lemma31(n, lam0, delta)
+    rec = du.check_lemma31_seeds(ledger, X, m, range(2), delta)
+    assert rec.status == "holds" and rec.certified == "proved" and rec.hypothesis_met is True
+    with pytest.raises(ClaimViolation):                       # width 4: lambda_min(H(0)) tiny
+        du.check_lemma31_seeds(fresh(), X, 4, range(3), delta)
+    W = models.TwoLayerReLU.init(m, X.shape[1], 0, dev="cpu")["W"].clone()
+    W[0] = 0.0
+    tie = du.check_lemma31_seeds(fresh(), X, m, [0], delta, W_override={0: W})
+    assert tie.status == "holds" and tie.certified == "undecided"
+
+
+def test_lemma32_certificate_seeds(ledger, fresh, X, lam0):
+    """du2019.lemma3.2.certificate(.lambda_min).seeds: proved at the lemma's radius; a radius
+    far above it fails; an exact tie |w_r(0)ᵀx_i| = R leaves the certificates undecided."""
+    n, delta = X.shape[0], 0.1
+    R = du.R_lemma32(n, lam0, delta)
+    m = du.m_lemma31(n, lam0, delta)
+    runs = du.certificate_runs(X, m, range(2), R)
+    recs = du.check_certificate_seeds(ledger, X, runs, range(2), delta, n)
+    assert [r.certified for r in recs] == ["proved", "proved"]
+    assert [r.status for r in recs] == ["holds", "holds"]
+    big = du.certificate_runs(X, 400, range(3), 0.2)
+    with pytest.raises(ClaimViolation):                       # R far above c delta lambda0 / n^2
+        du.check_certificate_seeds(fresh(), X, big, range(3), delta, n)
+    E = torch.eye(n, X.shape[1], dtype=torch.float64)         # exact inputs: x_i = e_i
+    lam0_e = kernels.lambda0(E)
+    Re = du.R_lemma32(n, lam0_e, delta)
+    We = models.TwoLayerReLU.init(m, X.shape[1], 1, dev="cpu")["W"].clone()
+    We[0, 0] = Re                                             # w_1ᵀx_1 = R exactly: a tie
+    c1, c2 = du.lemma32_certificate(E, We, Re, lam0_e / 2, lam0_e * 2)
+    assert c1.verdict == "undecided" and c2.verdict == "undecided"
+    M = du.certificate_matrix(E, We, Re)
+    tie_runs = du.CertificateRuns(R=Re, m=m, lam0=lam0_e,
+                                  norm_M=np.array([kernels.spectral_norm(M)]),
+                                  lam_min0=np.array([kernels.lambda_min(kernels.gram(E, We))]),
+                                  R_cert=np.array([np.nan]))
+    recs = du.check_certificate_seeds(fresh(), E, tie_runs, [1], delta, n, W_override={1: We})
+    assert [r.certified for r in recs] == ["undecided", "undecided"]
+    assert all(r.status == "holds" for r in recs)             # the float verdict stands
+
+
 # ------------------------------------------------------------------ page 04
 def test_lemma33(ledger, fresh, flow):
     recs = du.check_lemma33(ledger, flow)
@@ -365,6 +450,12 @@ def test_lemma34(ledger, fresh, X, y, flow):
     tiny = du.flow_run(X, y, 4, seed=0, t_max=1.0, dt=0.2, every=1)
     with pytest.raises(ClaimViolation):                      # width 4: lambda_min(H) < lambda0/2
         du.check_lemma34(fresh(), tiny, 0.1)
+    _, hyp = du.check_lemma34(fresh(), flow, 0.1, certify_with=(X, y, 0))
+    assert hyp.certified == "proved" and hyp.certificate["lower"] > 0   # R' - R >= lower > 0
+    p0 = models.TwoLayerReLU.init(flow.m, X.shape[1], 0, dev="cpu")
+    c0 = du.lambda0_bounds(X)
+    huge = du.radius_gap_certificate(X, y, p0["W"], p0["a"], c0.lower, c0.upper, 0.1, 1e9)
+    assert huge.verdict == "undecided"                       # R' >= R not provable when false
 
 
 def test_thm32(ledger, fresh, X, y):

@@ -280,6 +280,14 @@ def test_figure1_trends_and_slopes(ledger, fresh):
     flat = np.ones((3, 4, 5)) * noise                        # differences inside the bands
     assert du.check_trend(fresh(), widths, flat, "du2019.fig1.pattern_trend", "s").status \
         == "unresolved"
+    mostly_flat = flat.copy()                                # 1 of 5 iterations decided
+    mostly_flat[:, :, 0] = decreasing[:, :, 0]
+    rec = du.check_trend(fresh(), widths, mostly_flat, "du2019.fig1.pattern_trend", "s")
+    assert rec.status == "unresolved" and du.decided(rec) == (2, 10)   # below min_resolved 0.5
+    rec = du.check_trend(fresh(), widths, mostly_flat, "du2019.fig1.pattern_trend", "s",
+                         min_resolved=None)
+    assert rec.status == "reproduced"                        # without the rule: 2 decided suffice
+    assert "3 seeds per width" in du.scale_text(du.PAPER_SCALE)
     per_seed = np.array(widths, float)[:, None] ** -0.5 * noise[:, :, 0]
     rec = du.check_slope(ledger, widths, per_seed, "du2019.fig1.distance_slope",
                          control=du.CONTROL["fig1_slope"])

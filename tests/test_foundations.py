@@ -23,7 +23,25 @@ def test_thm31_fails_for_parallel_inputs(ledger, X):
     assert rec.status == "expected violation" and rec.hypothesis_met is False
     with pytest.raises(ExpectedViolationHeld):
         foundations.check_lambda0_positive(ledger.__class__("foundations", "t3",
+                                           directory=ledger.path.parent.parent), X, duplicate=True,
+                                           certify=False)
+    with pytest.raises(ClaimViolation, match="certificate disproves"):
+        foundations.check_lambda0_positive(ledger.__class__("foundations", "t6",
                                            directory=ledger.path.parent.parent), X, duplicate=True)
+
+
+def test_lambda0_certified(ledger, X):
+    """foundations.thm3.1 carries a proved certificate whose enclosure contains the float λ0;
+    the duplicate's certificate proves λ0 <= the eigensolver's resolution."""
+    rec = foundations.check_lambda0_positive(ledger, X)
+    assert rec.certified == "proved"
+    lam0 = kernels.lambda0(X)
+    assert rec.certificate["lower"] <= lam0 * (1 + 1e-13)
+    assert rec.certificate["upper"] >= lam0 * (1 - 1e-13)
+    dup = foundations.check_lambda0_positive(ledger, torch.cat([X, X[:1]]), duplicate=True)
+    assert dup.status == "expected violation" and dup.certified == "proved"
+    c = foundations.lambda0_certificate(X, ">", 1.0)          # λ0 > 1 is false
+    assert c.verdict == "disproved"
 
 
 def _deviations(X, m, seeds):

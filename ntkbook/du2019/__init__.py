@@ -11,14 +11,30 @@ one module per part of the paper:
 * :mod:`~ntkbook.du2019.gradient_descent` — Section 4, Theorem 4.1 and its proof;
 * :mod:`~ntkbook.du2019.width` — the width Theorem 4.1 asks for against the width that suffices;
 * :mod:`~ntkbook.du2019.figure1` — Section 5, Figure 1;
+* :mod:`~ntkbook.du2019.certificates` — rigorous certificates (ball arithmetic) of λ0, of
+  Lemma 3.1's event and of Lemma 3.2's certificate at a concrete W(0);
 * :mod:`~ntkbook.du2019.controls` — the negative controls named by the claims.
 
 Every public name is re-exported here (``from ntkbook import du2019 as du; du.m_theorem(...)``).
 Constants marked [D] are our derivation, [S] restated by later work, [M] recollections.
 """
+from .certificates import (  # noqa: F401
+    CERTIFY_MAX_N,
+    certificate_text,
+    combine,
+    h0_certificate,
+    lambda0_bounds,
+    lambda0_relation,
+    lemma32_certificate,
+    output_balls,
+    product_balls,
+    radius_gap_certificate,
+    signs,
+)
 from .concentration import (  # noqa: F401
     Lemma31Run,
     check_lemma31,
+    check_lemma31_seeds,
     check_slope,
     hoeffding_deviation,
     init_deviation,
@@ -34,14 +50,18 @@ from .controls import (  # noqa: F401
 from .figure1 import (  # noqa: F401
     BOOK_SCALE,
     PAPER_SCALE,
+    TREND_MIN_RESOLVED,
     Fig1Run,
     Fig1Sweep,
+    band,
     check_distance_radius,
     check_lambda_min_trend,
     check_trend,
+    decided,
     figure1_problem,
     figure1_run,
     figure1_sweep,
+    scale_text,
 )
 from .gradient_descent import (  # noqa: F401
     C_COR41,
@@ -99,6 +119,7 @@ from .h_infinity import (  # noqa: F401
 )
 from .model import (  # noqa: F401
     PARALLEL_TOL,
+    certificate_summary,
     check_data,
     check_gradient_formula,
     check_homogeneity,
@@ -106,14 +127,17 @@ from .model import (  # noqa: F401
     check_init_variance,
     check_prediction_dynamics,
     glue_kind_counts,
+    glue_md,
+    glue_statuses,
     init_output_moments,
     non_parallel,
     prediction_dynamics,
+    status_text,
     tensor,
 )
 from .stability import (  # noqa: F401
     C_LEMMA32,
-    Certificate,
+    CertificateRuns,
     Lemma32Run,
     R_lemma32,
     adversarial_perturbation,
@@ -125,6 +149,7 @@ from .stability import (  # noqa: F401
     certified_radius,
     check_anticoncentration,
     check_certificate,
+    check_certificate_seeds,
     check_lemma32,
     lemma32_run,
     lemma32_runs,

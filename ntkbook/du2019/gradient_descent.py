@@ -39,7 +39,8 @@ THM41_STEPS = ["du2019.cond4.1", "du2019.cor4.1", "du2019.lemma4.1", "du2019.lem
                "du2019.lemma4.1.hperp_C", "du2019.eq.I2", "du2019.eq.I2_C",
                "du2019.eq.decomposition", "du2019.eq.quadratic", "du2019.lemma3.2.gd",
                "du2019.eq.chain", "du2019.lemma3.1", "du2019.lemma3.2",
-               "du2019.lemma3.2.certificate", "du2019.thm3.1", "du2019.assumption.data",
+               "du2019.lemma3.2.certificate", "du2019.lemma3.1.seeds",
+               "du2019.lemma3.2.certificate.seeds", "du2019.thm3.1", "du2019.assumption.data",
                "du2019-thm-4-1"]
 
 
@@ -375,7 +376,8 @@ def check_proof(ledger, run: GDProofRun, delta: float, *, m_thm: float, constant
             control=CONTROL["narrow"], lhs=run.lam_min, rel=">=",
             rhs=np.full_like(run.lam_min, lam0 / 2),
             statement=r"\lambda_{\min}(H(k))\ge\lambda_0/2",
-            source=f"{SOURCE}, Lemma 3.2 along GD", provenance="paper",
+            source=f"{SOURCE}, Lemma 3.2 along GD (conclusion as restated [S])",
+            provenance="restated",
             depends_on=["du2019.lemma3.2.lambda_min", "du2019.lemma3.2", "du2019.lemma3.1",
                         "du2019.cor4.1"]),
         "eq.chain": dict(

@@ -147,7 +147,8 @@ def check_lemma33(ledger, run: FlowRun, radius_factor: float = 1.0, rate_factor:
     Rp = radius_factor * R_prime_flow(run.n, run.m, run.resid0, run.lam0)
     src = f"{SOURCE}, Lemma 3.3"
     return (check_decay(ledger, run, "du2019.lemma3.3", kind="step", hypothesis_met=hyp,
-                        source=src, rate_factor=rate_factor, seeds=seeds,
+                        source=f"{src} (display as recalled [M])", provenance="recalled",
+                        rate_factor=rate_factor, seeds=seeds,
                         control=CONTROL["lemma3.3"], depends_on=["du2019-lemma-3-3"],
                         note="hypothesis lambda_min(H(s)) >= lambda0/2 checked on the time grid"),
             ledger.check("du2019.lemma3.3.radius", kind="step", lhs=run.dist_w, rel="<=", rhs=Rp,
@@ -166,13 +167,13 @@ def check_joint(ledger, run: FlowRun, seeds=None, tol_balance=1e-4):
     if not run.train_a:
         raise AssumptionError("joint training of both layers (Du et al. Sec. 3.2)",
                               "run has a fixed")
-    src = f"{SOURCE}, Theorem 3.3 / App. A.1"
+    src = f"{SOURCE}, Theorem 3.3 / App. A.1 (displays of H and G as recalled [M])"
     return (ledger.check("du2019.thm3.3.G_psd", kind="identity", lhs=run.lam_min_G, rel=">=",
                          rhs=-1e-12, statement=r"\lambda_{\min}(G(t))\ge0\ \ (G=FF^\top/m)",
-                         source=src, provenance="paper", hypothesis_met=None, seeds=seeds),
+                         source=src, provenance="recalled", hypothesis_met=None, seeds=seeds),
             ledger.check("du2019.thm3.3.H_plus_G", kind="identity", lhs=run.quad_HG, rel=">=",
                          rhs=run.quad_H, statement=r"(y-u)^\top(H+G)(y-u)\ge(y-u)^\top H(y-u)",
-                         source=src, provenance="paper", hypothesis_met=None, seeds=seeds),
+                         source=src, provenance="recalled", hypothesis_met=None, seeds=seeds),
             check_balance(ledger, run, tol_balance, seeds=seeds))
 
 
@@ -217,17 +218,26 @@ def check_joint_drift(ledger, run: FlowRun, factor: float = 1.0, seeds=None):
 
 
 def check_lemma34(ledger, run: FlowRun, delta: float, c: float = C_LEMMA32,
-                  expect_hypothesis="violation", seeds=None):
+                  expect_hypothesis="violation", seeds=None, certify_with=None):
     """Lemma 3.4 on a flow: its conclusion λ_min(H(t)) ≥ λ0/2 at every recorded t (a step of
     Theorem 3.2; hypothesis met iff R' < R, computed), and its hypothesis R' < R itself —
     recorded as a counterexample by default (the run drops it: R' < R needs
     m ≥ :func:`m_R_prime_below_R`, ~10¹² at the book's sizes); ``expect_hypothesis="hold"``
-    records it as an assumption of the run."""
+    records it as an assumption of the run. ``certify_with=(X, y, seed)`` (the run's data and
+    initialization seed) attaches to the counterexample a certificate that R' ≥ R for the exact
+    initialization (:func:`ntkbook.du2019.certificates.radius_gap_certificate`)."""
     R = R_lemma32(run.n, run.lam0, delta, c)
     Rp = R_prime_flow(run.n, run.m, run.resid0, run.lam0)
     m_star = m_R_prime_below_R(run.n, run.resid0, run.lam0, delta, c)
     src = f"{SOURCE}, Lemma 3.4"
     bad = _must_fail(expect_hypothesis)
+    cert = None
+    if certify_with is not None and bad:
+        from .certificates import lambda0_bounds, radius_gap_certificate
+        Xc, yc, seed = certify_with
+        p0 = TwoLayerReLU.init(run.m, _t(Xc).shape[1], int(seed), dev="cpu")
+        c0 = lambda0_bounds(Xc)
+        cert = radius_gap_certificate(Xc, yc, p0["W"], p0["a"], c0.lower, c0.upper, delta, c)
     return (ledger.check("du2019.lemma3.4.lambda_min", kind="step", lhs=run.lam_min_H, rel=">=",
                          rhs=run.lam0 / 2,
                          statement=r"\lambda_{\min}(H(t))\ge\lambda_0/2\ \ \forall t", source=src,
@@ -240,7 +250,7 @@ def check_lemma34(ledger, run: FlowRun, delta: float, c: float = C_LEMMA32,
                          rhs=R, statement=r"R'<R\ \ \text{(Lemma 3.4's hypothesis)}",
                          source=f"{src} (hypothesis; c = sqrt(2 pi)/16 ours)", provenance="paper",
                          hypothesis_met=None, seeds=seeds,
-                         control=None if bad else CONTROL["lemma3.4"],
+                         control=None if bad else CONTROL["lemma3.4"], certificate=cert,
                          note=f"m = {run.m}; R' < R first at m = {m_star:.3g} for this residual"))
 
 
@@ -259,12 +269,15 @@ def check_thm32(ledger, runs, delta: float, rate_factor: float = 1.0, seeds=None
         trials=len(runs), delta=delta,
         statement=r"P\big(\|y-u(t)\|_2^2\le e^{-\lambda_0t}\|y-u(0)\|_2^2\ \forall t\big)"
                   r"\ge1-\delta",
-        source=f"{SOURCE}, Theorem 3.2", provenance="paper",
+        source=f"{SOURCE}, Theorem 3.2 (width: the paper's; rate as recalled [M])",
+        provenance="recalled",
         hypothesis_met=all(thm32_hypothesis(r, delta) for r in runs), seeds=seeds, note=note,
         control=CONTROL["thm3.2"],
         depends_on=["du2019.lemma3.3", "du2019.lemma3.3.radius", "du2019.lemma3.4.lambda_min",
                     "du2019.lemma3.4.hypothesis", "du2019.lemma3.1", "du2019.lemma3.2",
-                    "du2019.lemma3.2.certificate", "du2019.assumption.data", "du2019-thm-3-2"])
+                    "du2019.lemma3.2.certificate", "du2019.lemma3.1.seeds",
+                    "du2019.lemma3.2.certificate.seeds", "du2019.assumption.data",
+                    "du2019-thm-3-2"])
 
 
 def check_thm33(ledger, runs, delta: float, rate_factor: float = 1.0, seeds=None, note=""):
@@ -278,7 +291,8 @@ def check_thm33(ledger, runs, delta: float, rate_factor: float = 1.0, seeds=None
         trials=len(runs), delta=delta,
         statement=r"P\big(\|y-u(t)\|_2^2\le e^{-\lambda_0t}\|y-u(0)\|_2^2\ \forall t\big)"
                   r"\ge1-\delta\ \ (W\text{ and }a\text{ trained})",
-        source=f"{SOURCE}, Theorem 3.3", provenance="paper",
+        source=f"{SOURCE}, Theorem 3.3 (width as recalled [M], unverified)",
+        provenance="recalled",
         hypothesis_met=all(thm32_hypothesis(r, delta) for r in runs), seeds=seeds, note=note,
         control=CONTROL["thm3.3"],
         depends_on=["du2019.thm3.3.G_psd", "du2019.thm3.3.H_plus_G", "du2019.thm3.3.a_drift",
@@ -302,7 +316,8 @@ def check_flow_rate(ledger, run: FlowRun, delta: float = 0.1, factor: float = 1.
                         rhs=factor * run.lam0,
                         statement=r"-\tfrac{d}{dt}\log\|y-u(t)\|_2^2\ \text{(fitted, late half)}"
                                   r"\ \ge\lambda_0",
-                        source=f"{SOURCE}, Theorem 3.2 (rate)", provenance="paper",
+                        source=f"{SOURCE}, Theorem 3.2 (rate as recalled [M])",
+                        provenance="recalled",
                         hypothesis_met=thm32_hypothesis(run, delta), seeds=seeds,
                         control=CONTROL["rate"], depends_on=["du2019.thm3.2"],
                         note=f"fitted rate {rate:.4f}; 2 min_t lambda_min(H(t)) = "

@@ -44,22 +44,40 @@ def closest_pair_bound(X) -> float:
 
 
 def check_lambda0_positive(ledger, X, claim="du2019.thm3.1", *, expect="hold", case=None,
-                           seeds=None, note="", depends_on=("du2019.assumption.data",)):
+                           seeds=None, note="", depends_on=("du2019.assumption.data",),
+                           certify: bool = True):
     """Theorem 3.1: λ_min(H∞) above eigensolver resolution, with H∞ from the closed form
     (``kernels.h_infinity``, which does not refuse parallel inputs). ``X`` may be a list of data
     sets (one comparison each). ``hypothesis_met`` is computed (:func:`non_parallel` on every
-    set); ``expect="violation"`` records a counterexample (a parallel pair on purpose)."""
+    set); ``expect="violation"`` records a counterexample (a parallel pair on purpose).
+
+    ``certify`` (default) attaches a rigorous certificate of the finding — λ0 above the
+    resolution on every set, or λ0 at most the resolution for a counterexample — from the
+    enclosure of λ0 in ball arithmetic (:func:`ntkbook.du2019.certificates.lambda0_relation`);
+    data sets of more than :data:`~ntkbook.du2019.certificates.CERTIFY_MAX_N` inputs are not
+    certified (the enclosure costs minutes there) and the note says so."""
+    from .certificates import CERTIFY_MAX_N, combine, lambda0_relation
     sets = list(X) if isinstance(X, (list, tuple)) else [X]
     Hs = [kernels.h_infinity(Xi) for Xi in sets]
+    tols = [kernels.eig_tolerance(H) for H in Hs]
     bad = _must_fail(expect)
+    cert = None
+    if certify and max(to_numpy(Xi).shape[0] for Xi in sets) <= CERTIFY_MAX_N:
+        rel = "<=" if bad else ">"
+        certs = [lambda0_relation(Xi, rel, t) for Xi, t in zip(sets, tols)]
+        cert = (certs[0] if len(certs) == 1 else
+                combine(certs, f"λ0 {'≤' if bad else '>'} the eigensolver's resolution on "
+                               f"each of {len(sets)} data sets"))
+    elif certify:
+        note = (note + f" Not certified: more than {CERTIFY_MAX_N} inputs (the ball-arithmetic "
+                "enclosure of H-infinity costs minutes).").strip()
     return ledger.check(claim, kind="counterexample" if bad else "conclusion",
-                        lhs=[kernels.lambda_min(H) for H in Hs], rel=">",
-                        rhs=[kernels.eig_tolerance(H) for H in Hs],
+                        lhs=[kernels.lambda_min(H) for H in Hs], rel=">", rhs=tols,
                         statement=r"\lambda_0=\lambda_{\min}(H^\infty)>0",
                         source=f"{SOURCE}, Theorem 3.1", provenance="paper",
                         hypothesis_met=all(non_parallel(Xi) for Xi in sets), case=case,
                         control=None if bad else CONTROL["thm3.1"], seeds=seeds, note=note,
-                        depends_on=() if bad else depends_on)
+                        depends_on=() if bad else depends_on, certificate=cert)
 
 
 def check_closest_pair(ledger, datasets, factor: float = 1.0):

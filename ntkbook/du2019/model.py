@@ -161,17 +161,84 @@ def check_prediction_dynamics(ledger, X, y, params, eta=1e-8):
 
 
 def glue_kind_counts(ledger, prefix: str) -> dict:
-    """Glue (myst-nb) the number of this page's claims of each kind as ``<prefix>_<kind>`` and
-    the number of tests of the theorems (steps, conclusions, scalings, reproductions) with the
-    hypothesis met / not met as ``<prefix>_tests_met`` / ``<prefix>_tests_beyond``."""
+    """Glue (myst-nb) the number of this page's claims of each kind as ``<prefix>_<kind>``, the
+    tests of the theorems (steps, conclusions, scalings, reproductions) by hypothesis flag — a
+    computed True (``<prefix>_tests_met``), False (``_tests_beyond``), None (``_tests_none``) —
+    their total (``_tests``) and the records a certificate proved (``_certified``)."""
     from myst_nb import glue
 
     from ..ledger import KINDS, TESTS
     counts = {k: sum(1 for r in ledger.records if r.kind == k) for k in KINDS}
     tests = [r for r in ledger.records if r.kind in TESTS]
-    counts["tests_met"] = sum(1 for r in tests if r.hypothesis_met is not False)
+    counts["tests"] = len(tests)
+    counts["tests_met"] = sum(1 for r in tests if r.hypothesis_met is True)
     counts["tests_beyond"] = sum(1 for r in tests if r.hypothesis_met is False)
+    counts["tests_none"] = sum(1 for r in tests if r.hypothesis_met is None)
+    counts["certified"] = sum(1 for r in ledger.records if r.certified == "proved")
     for key, value in counts.items():
         glue(f"{prefix}_{key}", value, display=False)
     return counts
 
+
+def glue_md(key: str, text: str) -> None:
+    """Glue ``text`` as inline Markdown under ``key`` (myst-nb, the ``glue:md`` role): prose that
+    quotes a computed phrase (a scale, a count "3 of 40") takes it from here."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+    glue(key, Markdown(text), display=False)
+
+
+def status_text(records) -> str:
+    """The status of a claim's records in words: the status of a single record, or a tally
+    ("3 holds, 1 unresolved") over its cases."""
+    from ..ledger import STATUSES
+    tally: dict = {}
+    for r in records:
+        tally[r.status] = tally.get(r.status, 0) + 1
+    if len(records) == 1:
+        return records[0].status
+    order = {s: i for i, s in enumerate(STATUSES)}
+    return ", ".join(f"{k} {s}" for s, k in sorted(tally.items(), key=lambda x: order[x[0]]))
+
+
+def certificate_summary(records) -> str:
+    """What the certificates of a claim's records established: the certificate in words for a
+    single record (:func:`ntkbook.du2019.certificates.certificate_text`), a tally of verdicts
+    over its cases ("certificates: 2 proved, 1 undecided of 3 cases")."""
+    from .certificates import certificate_text
+    if len(records) == 1:
+        return certificate_text(records[0])
+    tally: dict = {}
+    for r in records:
+        key = r.certified or "not certified"
+        tally[key] = tally.get(key, 0) + 1
+    n = len(records)
+    if tally.get("proved") == n:
+        return f"certificates proved in all {n} cases"
+    order = ("proved", "undecided", "disproved", "not certified")
+    return "certificates: " + ", ".join(f"{tally[k]} {k}" for k in order if k in tally) + \
+        f" of {n} cases"
+
+
+def glue_statuses(ledger, prefix: str) -> dict:
+    """Glue the status of every claim of this page as Markdown, ``<prefix>_st_<claim>`` with
+    the claim id after the chapter's ``du2019.`` and dots as underscores (``du2019.fig1.loss_trend``
+    → ``<prefix>_st_fig1_loss_trend``; cases tallied, :func:`status_text`), what its
+    certificates established as ``<prefix>_cert_<claim>`` (:func:`certificate_summary`) and the
+    ledger's headline as ``<prefix>_headline``: prose that states a finding quotes it from here, never by hand
+    (the ``glue:md`` role)."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    from ..ledger import headline
+    groups: dict = {}
+    for r in ledger.records:
+        groups.setdefault(r.base_id or r.id, []).append(r)
+    out = {}
+    for claim, recs in groups.items():
+        short = claim.split(".", 1)[1].replace(".", "_")
+        out[short] = text = status_text(recs)
+        glue(f"{prefix}_st_{short}", Markdown(f"*{text}*"), display=False)
+        glue(f"{prefix}_cert_{short}", Markdown(certificate_summary(recs)), display=False)
+    glue(f"{prefix}_headline", Markdown(headline(ledger.records)), display=False)
+    return out

@@ -154,7 +154,8 @@ def check_anticoncentration(ledger, count: int, trials: int, R: float, factor: f
         "du2019.lemma3.2.anticoncentration", kind="step", case=f"R={R:g}", failures=count,
         trials=trials, delta=bound,
         statement=r"P\big(|w_r(0)^\top x_i|<R\big)\le\frac{2R}{\sqrt{2\pi}}",
-        source=f"{SOURCE}, Lemma 3.2 (proof)", provenance="restated", hypothesis_met=None,
+        source=f"{SOURCE}, Lemma 3.2 (proof; displayed constant as recalled [M])",
+        provenance="recalled", hypothesis_met=None,
         seeds=seeds, control=CONTROL["anticoncentration"], depends_on=["du2019.init.moments"],
         note=f"R = {R:.4g}; exact erf(R/sqrt2) = {float(anticoncentration_exact(R)):.6g}")
 
@@ -260,8 +261,10 @@ def check_lemma32(ledger, run: Lemma32Run, delta: float, n: int, c: float = C_LE
             "du2019.lemma3.2.markov", kind="step", failures=int((run.l1 > bound).sum()),
             statement=r"P\Big(\sum_{ij}|H_{ij}-H_{ij}(0)|\le\frac{4n^2R}{\sqrt{2\pi}\delta}\Big)"
                       r"\ge1-\delta",
-            source=f"{src} (proof, Markov step)", hypothesis_met=in_ball,
-            depends_on=["du2019.lemma3.2.anticoncentration", "du2019.lemma3.2.events"], **prob))
+            source=f"{src} (proof, Markov step; displayed constant as recalled [M])",
+            hypothesis_met=in_ball,
+            depends_on=["du2019.lemma3.2.anticoncentration", "du2019.lemma3.2.events"],
+            **{**prob, "provenance": "recalled"}))
     if "norm" in parts:
         failures = int((run.norm >= run.lam0 / 4).sum())
         statement = (r"P\big(\|H-H(0)\|_2<\lambda_0/4\ \ \forall\,\|w_r-w_r(0)\|\le R\big)"
@@ -333,7 +336,7 @@ def certified_radius(X, W0, level: float, R_min: float = 1e-12, R_max: float = 1
 
 
 @dataclass
-class Certificate:
+class CertificateRuns:
     """Per seed at radius R and width m: ‖M‖₂ (:func:`certificate_matrix`), λ_min(H(0)), and the
     certified radius for the level λ0/4 (:func:`certified_radius`; NaN when not computed)."""
     R: float
@@ -345,8 +348,8 @@ class Certificate:
 
 
 @few_threads()   # many small products: intra-op threads only add overhead
-def certificate_runs(X, m: int, seeds, R: float, radius: bool = False) -> Certificate:
-    """:class:`Certificate` over ``seeds`` (initializations :meth:`TwoLayerReLU.init`);
+def certificate_runs(X, m: int, seeds, R: float, radius: bool = False) -> CertificateRuns:
+    """:class:`CertificateRuns` over ``seeds`` (initializations :meth:`TwoLayerReLU.init`);
     ``radius=True`` also finds each seed's certified radius for λ0/4."""
     X = _t(X)
     lam0 = kernels.lambda0(X)
@@ -356,11 +359,11 @@ def certificate_runs(X, m: int, seeds, R: float, radius: bool = False) -> Certif
         norm.append(kernels.spectral_norm(certificate_matrix(X, W0, R)))
         lm0.append(kernels.lambda_min(kernels.gram(X, W0)))
         rc.append(certified_radius(X, W0, lam0 / 4) if radius else float("nan"))
-    return Certificate(R=float(R), m=int(m), lam0=lam0, norm_M=np.asarray(norm),
+    return CertificateRuns(R=float(R), m=int(m), lam0=lam0, norm_M=np.asarray(norm),
                        lam_min0=np.asarray(lm0), R_cert=np.asarray(rc))
 
 
-def check_certificate(ledger, cert: Certificate, delta: float, n: int, c: float = C_LEMMA32,
+def check_certificate(ledger, cert: CertificateRuns, delta: float, n: int, c: float = C_LEMMA32,
                       seeds=None, expect="hold"):
     """Lemma 3.2 certified over the whole ball, as probabilities over initializations (one case
     per (R, m)): ``du2019.lemma3.2.certificate`` — P(‖M‖₂ ≥ λ0/4) ≤ δ, so that with probability
@@ -399,3 +402,59 @@ def check_certificate(ledger, cert: Certificate, delta: float, n: int, c: float 
                           r"\|w_r-w_r(0)\|\le R",
                 source=src, hypothesis_met=R_ok and m_ok, control=CONTROL["certificate"],
                 depends_on=["du2019.lemma3.2.certificate", "du2019.lemma3.1"], **kw))
+
+
+@few_threads()   # many small products: intra-op threads only add overhead
+def check_certificate_seeds(ledger, X, cert: CertificateRuns, seeds, delta: float, n: int,
+                            c: float = C_LEMMA32, certify: bool = True, W_override=None):
+    """Lemma 3.2's certificate at each concrete initialization, proved in ball arithmetic (one
+    case per (R, m); the failure counts behind ``du2019.lemma3.2.certificate`` are then exact):
+
+    * ``du2019.lemma3.2.certificate.seeds`` — ‖M‖₂ < λ0/4 at every seed, hence
+      ‖H − H(0)‖₂ < λ0/4 for every W in the ball;
+    * ``du2019.lemma3.2.certificate.lambda_min.seeds`` — λ_min(H(0)) − ‖M‖₂ > λ0/2 at every
+      seed, hence λ_min(H) > λ0/2 on the whole ball.
+
+    ``cert`` holds the float values (:func:`certificate_runs` on the same ``seeds``); ``certify``
+    attaches :func:`ntkbook.du2019.certificates.lemma32_certificate` per seed, combined (the
+    events |w_r(0)ᵀx_i| ≤ R decided rigorously — a tie leaves it undecided —, ‖M‖₂ bounded above
+    against a LOWER bound of λ0/4, λ_min(H(0)) bounded below against an UPPER bound of λ0/2).
+    Hypothesis (computed): R ≤ cδλ0/n², and m ≥ m_{3.1} for the second. ``W_override`` =
+    {seed: W} replaces an initialization (negative controls)."""
+    from .certificates import combine, lambda0_bounds, lemma32_certificate
+    X = _t(X)
+    seeds = [int(s) for s in seeds]
+    if len(seeds) != len(cert.norm_M):
+        raise ValueError(f"{len(seeds)} seeds for {len(cert.norm_M)} values of ||M||_2")
+    R_ok = bool(cert.R <= R_lemma32(n, cert.lam0, delta, c) * (1 + 1e-12))
+    m_ok = bool(cert.m >= m_lemma31(n, cert.lam0, delta))
+    c1 = c2 = None
+    if certify:
+        c0 = lambda0_bounds(X)
+        pairs = []
+        for s in seeds:
+            W = (W_override or {}).get(s)
+            if W is None:
+                W = TwoLayerReLU.init(cert.m, X.shape[1], s, dev="cpu")["W"]
+            pairs.append(lemma32_certificate(X, W, cert.R, c0.lower, c0.upper))
+        c1 = combine([p[0] for p in pairs], "‖M‖₂ < λ0/4 at each seed")
+        c2 = combine([p[1] for p in pairs], "λ_min(H(0)) − ‖M‖₂ > λ0/2 at each seed")
+    case = f"R={cert.R:.3g}, m={cert.m}"
+    src = f"{SOURCE}, Lemma 3.2 (certificate: the proof's entrywise bound, seed by seed)"
+    kw = dict(kind="step", case=case, source=src, provenance="derived", seeds=seeds,
+              control=CONTROL["certificate_seeds"],
+              note=f"R = {cert.R:.4g}, m = {cert.m}, {len(seeds)} seeds")
+    return (ledger.check("du2019.lemma3.2.certificate.seeds", lhs=cert.norm_M, rel="<",
+                         rhs=cert.lam0 / 4, hypothesis_met=R_ok, certificate=c1,
+                         statement=r"\|M\|_2<\lambda_0/4\ \text{at each initialization}\ "
+                                   r"\Rightarrow\ \|H-H(0)\|_2<\lambda_0/4\ \forall\,"
+                                   r"\|w_r-w_r(0)\|\le R",
+                         depends_on=["du2019.lemma3.2.anticoncentration", "du2019-lemma-3-2"],
+                         **kw),
+            ledger.check("du2019.lemma3.2.certificate.lambda_min.seeds",
+                         lhs=cert.lam_min0 - cert.norm_M, rel=">", rhs=cert.lam0 / 2,
+                         hypothesis_met=R_ok and m_ok, certificate=c2,
+                         statement=r"\lambda_{\min}(H(0))-\|M\|_2>\lambda_0/2\ \text{at each "
+                                   r"initialization}\ \Rightarrow\ \lambda_{\min}(H)>\lambda_0/2",
+                         depends_on=["du2019.lemma3.2.certificate.seeds", "du2019.lemma3.1"],
+                         **kw))

@@ -68,5 +68,5 @@ def check_width_exponent(ledger, ns, m_star, m_thm):
                         statement=r"\hat s(m^*) < \hat s(m_{\rm thm})\ \ (m\propto n^{\hat s})",
                         source=f"{SOURCE}, Theorem 4.1 (width)", provenance="derived",
                         hypothesis_met=None, control=CONTROL["width_exponent"],
-                        note=f"ns = {list(ns)}, fitted exponents {s_emp:.3f} vs {s_thm:.3f}")
+                        note=f"ns = {[int(v) for v in ns]}, fitted exponents {s_emp:.3f} vs {s_thm:.3f}")
 
