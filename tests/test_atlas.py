@@ -59,7 +59,7 @@ def _duplicated(ds):
 def test_data_assumptions_fail_on_a_duplicated_row(ledger, fresh):
     ds = datasets.subsample("cancer", 9, seed=0)
     lam = claims.check_data(ledger, ds, "cancer,n=9")
-    assert min(lam.values()) > 0
+    assert min(lam["lambda0"], lam["lambda_star"], lam["lambda"]) > 0 and lam["certificate"] is None
     assert all(r.status == "holds" and r.kind == "assumption" for r in ledger.records)
     bad = _duplicated(ds)
     with pytest.raises(AssumptionError, match="parallel"):     # the named error comes first
@@ -75,9 +75,40 @@ def test_data_assumptions_fail_on_a_duplicated_row(ledger, fresh):
         C.data.validate = original
 
 
+def test_lambda0_certificate_proves_real_data_and_not_a_duplicated_row(ledger, fresh):
+    """The λ0 record carries a rigorous certificate (ball arithmetic, Rump's verified Cholesky):
+    proved on a subsample; on a duplicated row λ0 = 0 exactly and the certificate cannot prove
+    λ0 ≥ τ > 0 — it is disproved or undecided — and check_data(certify=True) raises."""
+    from ntkbook import kernels
+    from ntkbook.certify import lambda0_certificate
+
+    ds = datasets.subsample("digits", 19, seed=0)
+    out = claims.check_data(ledger, ds, "digits,n=19", certify=True)
+    cert = out["certificate"]
+    rec = next(r for r in ledger.records if r.base_id == "atlas.data.lambda0")
+    assert cert.proved and rec.certified == "proved" and rec.status == "holds"
+    assert cert.lower <= out["lambda0"] + 1e-12 and out["lambda0"] - 1e-12 <= cert.upper
+    assert 0 < cert.upper - cert.lower < 1e-9
+    bad = _duplicated(ds)
+    tol = kernels.eig_tolerance(kernels.h_infinity(bad.X))
+    assert not lambda0_certificate(bad.X, tol).proved
+    assert not lambda0_certificate(bad.X).proved            # λ0 > 0 is not provable either
+    import ntkbook.atlas.claims as C
+    original = C.data.validate
+    try:
+        C.data.validate = lambda *a, **k: None
+        with pytest.raises(ClaimViolation):
+            claims.check_data(fresh(), bad, "dup", certify=True)
+    finally:
+        C.data.validate = original
+
+
 def test_nguyen_dimension_refuses_d_below_N_squared(ledger):
     rec = claims.check_nguyen_dimension(ledger, datasets.subsample("digits", 7, seed=0), "n=7")
     assert rec.status == "holds"
+    # d = N² exactly (16 = 4²): integers are compared exactly, and the equality holds
+    rec = claims.check_nguyen_dimension(ledger, datasets.subsample("sphere", 4, seed=0), "n=4")
+    assert rec.status == "holds" and rec.exact and rec.unresolved == 0
     with pytest.raises(AssumptionError, match="N\\^2"):
         claims.check_nguyen_dimension(ledger, datasets.subsample("digits", 9, seed=0), "n=9")
 

@@ -1,6 +1,8 @@
 """ntkbook.sweep: one grid of seeds × sizes gives identical results serially, in local joblib
-processes and on a Dask cluster (dask.distributed.LocalCluster), in grid order."""
+processes and on a Dask cluster (dask.distributed.LocalCluster), in grid order; a worker whose
+memory grows is not recycled in the middle of a sweep (nothing printed to stderr)."""
 import io
+import time
 
 import numpy as np
 import pytest
@@ -20,6 +22,20 @@ def short_gd(m, seed, steps=15):
 
 def seed_only(seed):
     return float(data.labels(3, seed=seed).sum())
+
+
+#: memory a task keeps in its worker (see grow_worker)
+_HELD = []
+
+
+def grow_worker(seed):
+    """From its second task on, a worker holds 320 MB (written, so resident): more than loky's
+    300 MB recycling threshold above the size it had after its first task. The sleep lets loky's
+    once-a-second memory check run after the task."""
+    if seed >= 2 and not _HELD:
+        _HELD.append(np.ones(40_000_000))
+    time.sleep(1.2)
+    return seed
 
 
 SEEDS, SIZES = [3, 0, 1], [16, 8]
@@ -81,3 +97,25 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     monkeypatch.setattr("sys.stderr", err)
     sweep.sweep(seed_only, [0], n_jobs=1, progress=False)
     assert err.getvalue() == ""
+
+
+def test_a_growing_worker_is_not_recycled_and_stderr_stays_clean(monkeypatch, capfd, recwarn):
+    """Before the fix, loky shut the grown worker down mid-sweep and printed "UserWarning: A
+    worker stopped while some jobs were given to the executor …" with the absolute path of its
+    process_executor.py (the warning shown on the atlas page). _worker_setup switches that
+    recycling off in the workers."""
+    from joblib.externals.loky import reusable_executor
+
+    monkeypatch.delenv(sweep.SCHEDULER_ENV, raising=False)
+    capfd.readouterr()
+    try:
+        out = sweep.sweep(grow_worker, list(range(6)), n_jobs=2, progress=False)
+        assert out == {s: s for s in range(6)}
+        time.sleep(0.5)                  # the executor's manager thread reports asynchronously
+        err = capfd.readouterr().err
+        assert err == "", err
+        loky = [str(w.message) for w in recwarn if "joblib" in w.filename]
+        assert not loky, loky
+    finally:                             # release the 320 MB held by the workers
+        if reusable_executor._executor is not None:
+            reusable_executor._executor.shutdown(wait=True)

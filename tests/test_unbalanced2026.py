@@ -280,13 +280,13 @@ def test_fit_exponents_recovers_a_known_law():
 
 def test_check_exponent_reproduced_or_not(ledger):
     kw = dict(target=1.0, statement="s", source="abstract", seeds=[0])
-    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_n", (0.8, 0.7, 0.9), case="a",
+    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_outputs", (0.8, 0.7, 0.9), case="a",
                            **kw)
     assert rec.status == "reproduced" and U.exponent_verdict((0.8, 0.7, 0.9), 1.0) == "supports"
-    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_n", (0.1, 0.0, 0.2), case="b",
+    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_outputs", (0.1, 0.0, 0.2), case="b",
                            **kw)
     assert rec.status == "not reproduced" and U.exponent_verdict((0.1, 0.0, 0.2), 1.0).startswith("cannot")
-    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_n", (2.0, 1.8, 2.2), case="c",
+    rec = U.check_exponent(ledger, "unbalanced2026.width.exponent_outputs", (2.0, 1.8, 2.2), case="c",
                            **kw)
     assert rec.status == "not reproduced" and U.exponent_verdict((2.0, 1.8, 2.2), 1.0).startswith("contra")
 

@@ -28,13 +28,15 @@ SRC = {"du": "Du et al. 2019, Theorem 4.1", "nguyen": "Nguyen 2021, Sec. 3.2",
 
 
 def _positive(K) -> dict:
-    """λ_min(K) > eigensolver resolution, as keyword arguments of :meth:`Ledger.check`."""
-    return dict(kind="assumption", lhs=kernels.lambda_min(K), rel=">",
+    """λ_min(K) ≥ the eigensolver's resolution τ = :func:`ntkbook.kernels.eig_tolerance` (> 0),
+    as keyword arguments of :meth:`Ledger.check`. A λ_min that is 0 in exact arithmetic (a
+    duplicated row) computes to a few ulps, below τ: the check fails, which is its control."""
+    return dict(kind="assumption", lhs=kernels.lambda_min(K), rel=">=",
                 rhs=kernels.eig_tolerance(K), provenance="paper", hypothesis_met=None,
                 control=CONTROL["data"])
 
 
-def check_data(ledger, ds, case: str) -> dict:
+def check_data(ledger, ds, case: str, certify: bool = False) -> dict:
     """Each theory's data assumptions on a subsample ``ds`` (:class:`~.datasets.Dataset`).
 
     First the named errors of :func:`ntkbook.data.validate` (finite, unit-norm rows, no two
@@ -42,12 +44,23 @@ def check_data(ledger, ds, case: str) -> dict:
     above eigensolver resolution: λ0 = λ_min(H∞) (``atlas.data.lambda0``, Du et al.),
     λ* = λ_min(E σ(Xw)σ(Xw)ᵀ) (``atlas.data.lambda_star``, Nguyen §3.2; for unit rows and
     w ~ N(0, I/d) this is λ_min of the arc-cosine kernel) and λ of the unbalanced limiting
-    kernel (``atlas.data.lambda_unbalanced``). Returns the three values."""
+    kernel (``atlas.data.lambda_unbalanced``).
+
+    With ``certify=True`` the λ0 record carries a rigorous certificate of its relation,
+    λ0 ≥ τ > 0 (:func:`ntkbook.certify.lambda0_certificate`: H∞ of the exact float64 rows
+    enclosed entry by entry in ball arithmetic, then Rump's verified Cholesky, giving
+    [lower, upper] ∋ λ0); a *disproved* certificate raises. Returns the three values and the
+    certificate (None without ``certify``)."""
     data.validate(ds.X, ds.y, C=1.0)
     where = dict(case=case, seeds=[ds.seed])
-    r0 = ledger.check("atlas.data.lambda0", **_positive(kernels.h_infinity(ds.X)),
+    H = kernels.h_infinity(ds.X)
+    cert = None
+    if certify:
+        from ..certify import lambda0_certificate
+        cert = lambda0_certificate(ds.X, kernels.eig_tolerance(H))
+    r0 = ledger.check("atlas.data.lambda0", **_positive(H),
                       statement=r"\lambda_0=\lambda_{\min}(H^\infty)>0",
-                      source=SRC["du"] + ", Assumption 3.1", **where)
+                      source=SRC["du"] + ", Assumption 3.1", certificate=cert, **where)
     rs = ledger.check("atlas.data.lambda_star", **_positive(kernels.arccos1(ds.X)),
                       statement=r"\lambda_*=\lambda_{\min}(\mathbb E[\sigma(Xw)\sigma(Xw)^\top])>0",
                       source=SRC["nguyen"] + ", below (21)", **where)
@@ -55,18 +68,20 @@ def check_data(ledger, ds, case: str) -> dict:
                       **_positive(theories.kernel("unbalanced", ds.X)),
                       statement=r"\lambda=\lambda_{\min}(s_V^2H^\infty+s_W^2G^\infty)>0",
                       source=SRC["unbalanced"], **where)
-    return {"lambda0": float(r0.lhs), "lambda_star": float(rs.lhs), "lambda": float(ru.lhs)}
+    return {"lambda0": float(r0.lhs), "lambda_star": float(rs.lhs), "lambda": float(ru.lhs),
+            "certificate": cert}
 
 
 def check_nguyen_dimension(ledger, ds, case: str):
     """Nguyen §3.2 needs d ≥ N^r with r ≥ 2 for λ* = Ω(1) (Nguyen & Mondelli 2020, Thm 3.3):
     recorded as ``atlas.data.nguyen_dimension`` (kind assumption) when d ≥ N²; otherwise
-    :class:`~ntkbook.errors.AssumptionError` names it (the data set is outside §3.2)."""
+    :class:`~ntkbook.errors.AssumptionError` names it (the data set is outside §3.2). Both sides
+    are integers, compared exactly (d = N² holds)."""
     if ds.d < ds.n ** 2:
         raise AssumptionError("d >= N^2 (Nguyen 2021, Sec. 3.2: lambda* = Omega(1))",
                               f"{ds.name}: d = {ds.d} < N^2 = {ds.n ** 2}")
-    return ledger.check("atlas.data.nguyen_dimension", kind="assumption", lhs=float(ds.d),
-                        rel=">=", rhs=float(ds.n ** 2), statement=r"d\ge N^2",
+    return ledger.check("atlas.data.nguyen_dimension", kind="assumption", lhs=int(ds.d),
+                        rel=">=", rhs=int(ds.n) ** 2, statement=r"d\ge N^2",
                         source=SRC["nguyen"] + " (r = 2)", provenance="paper",
                         hypothesis_met=None, case=case, control=CONTROL["dimension"],
                         seeds=[ds.seed])

@@ -53,19 +53,22 @@ def check_decreasing(ledger, claim_id, x, y, *, statement, source, provenance, h
 
 def glue_kind_counts(ledger, prefix: str) -> dict:
     """Glue (myst-nb) the number of this page's claims of each kind as ``<prefix>_<kind>``, the
-    tests of the theorems (steps, conclusions, scalings, reproductions) with the hypothesis met /
-    not met as ``<prefix>_tests_met`` / ``_tests_beyond``, and the statuses ``_reproduced``,
-    ``_not_reproduced``, ``_low_power``."""
+    headline's groups of the tests of the theorems (:func:`ntkbook.ledger.headline_groups`:
+    steps, conclusions, scalings, reproductions) as ``<prefix>_tests_met`` (hypothesis a computed
+    True), ``_tests_beyond`` (False) and ``_tests_none`` (no hypothesis), and the statuses
+    ``_reproduced``, ``_not_reproduced``, ``_low_power``, ``_holds``, ``_beyond``. The prose
+    then states the counts the page's claims table shows."""
     from myst_nb import glue
 
-    from ..ledger import KINDS
-    from ..ledger import TESTS as TESTED
+    from ..ledger import KINDS, headline_groups
     counts = {k: sum(1 for r in ledger.records if r.kind == k) for k in KINDS}
-    tests = [r for r in ledger.records if r.kind in TESTED]
-    counts["tests_met"] = sum(1 for r in tests if r.hypothesis_met is not False)
-    counts["tests_beyond"] = sum(1 for r in tests if r.hypothesis_met is False)
+    groups = headline_groups(ledger.records)
+    counts["tests_met"] = len(groups["met"])
+    counts["tests_beyond"] = len(groups["beyond"])
+    counts["tests_none"] = len(groups["no_hypothesis"])
     for key, status in (("reproduced", "reproduced"), ("not_reproduced", "not reproduced"),
-                        ("low_power", "not refuted (low power)")):
+                        ("low_power", "not refuted (low power)"), ("holds", "holds"),
+                        ("beyond", "holds beyond hypothesis")):
         counts[key] = sum(1 for r in ledger.records if r.status == status)
     for key, value in counts.items():
         glue(f"{prefix}_{key}", value, display=False)

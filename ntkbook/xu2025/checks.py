@@ -254,9 +254,21 @@ def check_linear_rate(ledger, claim_id, traces, *, hypothesis_met, case=None, se
 
 
 def kind_counts(ledger) -> dict:
-    """{kind: number of records} over every claim kind (zeros included) — for the pages' summaries."""
-    from ..ledger import KINDS
-    return {k: sum(1 for r in ledger.records if r.kind == k) for k in KINDS}
+    """Counts of a page's records for its prose (zeros included): ``{kind: n}`` for every claim
+    kind, ``{kind}_met`` / ``{kind}_beyond`` / ``{kind}_none`` by the hypothesis flag (a computed
+    True, False, None), and ``tests_met`` / ``tests_beyond`` / ``tests_none`` — the headline's
+    groups (:func:`ntkbook.ledger.headline_groups`), so that no page states a count the claims
+    table contradicts."""
+    from ..ledger import KINDS, headline_groups
+    out = {k: sum(1 for r in ledger.records if r.kind == k) for k in KINDS}
+    for k in KINDS:
+        for flag, name in ((True, "met"), (False, "beyond"), (None, "none")):
+            out[f"{k}_{name}"] = sum(1 for r in ledger.records
+                                     if r.kind == k and r.hypothesis_met is flag)
+    groups = headline_groups(ledger.records)
+    for name in ("met", "beyond", "no_hypothesis"):
+        out["tests_" + ("none" if name == "no_hypothesis" else name)] = len(groups[name])
+    return out
 
 
 def check_step_grows(ledger, claim_id, eta_first, eta_last, *, case=None, seeds=None, note=""):
