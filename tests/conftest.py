@@ -19,3 +19,16 @@ def ledger(request, tmp_path):
     if not match:
         raise RuntimeError(f"no chapter in the module name {request.module.__name__!r}")
     return Ledger(match.group(1), "test", directory=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module of tiny-matrix tests (thread start-up would dominate);
+    restores the previous count afterwards. Use with ``pytestmark =
+    pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -20,13 +20,7 @@ from ntkbook.ledger import Ledger
 STEPS = list(ng.TRACE_STEPS)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny matrices: one torch thread avoids thread start-up costs (restored afterwards)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _fresh(ledger, name):

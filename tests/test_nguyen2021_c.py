@@ -10,13 +10,7 @@ from ntkbook import data, models
 from ntkbook import nguyen2021 as ng
 from ntkbook.errors import AssumptionError, ClaimViolation
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
