@@ -148,9 +148,9 @@ def _math(tex: str) -> str:
     return f'<span class="math notranslate nohighlight">\\({html.escape(tex)}\\)</span>'
 
 
-def _id_link(rid: str, link) -> str:
+def _id_link(rid: str, link, label: str | None = None) -> str:
     url = link(rid)
-    label = html.escape(rid).replace(".", ".<wbr>")
+    label = html.escape(label or rid).replace(".", ".<wbr>")
     return f'<a href="{html.escape(url)}"><code>{label}</code></a>' if url else f"<code>{label}</code>"
 
 
@@ -159,7 +159,8 @@ def _list(groups: dict, link, limit: int = 12, detail=None) -> str:
     for base, recs in list(groups.items())[:limit]:
         cases = f" ({len(recs)} cases)" if len(recs) > 1 else ""
         extra = detail(recs) if detail else ""
-        items.append(f"<li>{_id_link(recs[0]['id'], link)}{cases}: {_math(recs[0]['statement'])}"
+        items.append(f"<li>{_id_link(recs[0]['id'], link, base)}{cases}: "
+                     f"{_math(recs[0]['statement'])}"
                      f"{extra}</li>")
     more = len(groups) - limit
     tail = f"<li>… and {more} more (see the claims ledger)</li>" if more > 0 else ""
@@ -206,7 +207,7 @@ def card_html(card: Card, records, link, gaps: dict, proved_url: str = "") -> st
     prov_text = ", ".join(f"{n} {k}" for k, n in sorted(prov.items(), key=lambda x: -x[1]))
     out = [f'<div class="ntkbook-card" id="findings-{card.chapter}">',
            f"<h3>{html.escape(card.title)}</h3>",
-           f'<p class="ntkbook-card-theorem">{card.theorem}</p>',
+           f'<p class="ntkbook-card-theorem mathjax_process">{card.theorem}</p>',
            f'<p class="ntkbook-card-prov"><b>Provenance:</b> {html.escape(card.provenance)}. '
            f"Its {len(recs)} claims: {html.escape(prov_text)}.</p>",
            f"<p><b>{len(g['met'])} tested with the hypothesis met</b> "
@@ -293,20 +294,17 @@ def certificates_html(records, link) -> str:
                 f"≥ {lo:.10g}" if lo is not None else f"≤ {hi:.10g}" if hi is not None else "—")
         seeds = r.get("seeds")
         rows.append(
-            f"<tr><td>{_id_link(r['id'], link)}<br><small>{html.escape(r['kind'])}, "
-            f"{html.escape(r['status'])}</small></td>"
-            f"<td><b>{html.escape(r['certified'])}</b>: {html.escape(c.get('statement', ''))}"
-            f"<br><small>claim: {_math(r['statement'])}</small></td>"
-            f"<td><code>{html.escape(encl)}</code><br><small>{html.escape(c.get('method', ''))}"
-            f"</small></td>"
-            f"<td><small>inputs sha256 <code>{html.escape(str(c.get('inputs', '—')))}</code>; "
-            f"made by <code>{html.escape(r.get('function') or '')}</code> on "
+            f"<div class='ntkbook-cert'><p>{_id_link(r['id'], link)} <small>({html.escape(r['kind'])}"
+            f", {html.escape(r['status'])})</small> — <b>{html.escape(r['certified'])}</b>: "
+            f"{html.escape(c.get('statement', ''))}</p>"
+            f"<p class='mathjax_process'>claim: {_math(r['statement'])}</p>"
+            f"<p><small>enclosure <code>{html.escape(encl)}</code>; method: "
+            f"{html.escape(c.get('method', ''))}</small></p>"
+            f"<p><small>exact inputs: sha256 <code>{html.escape(str(c.get('inputs', '—')))}</code>"
+            f", made by <code>{html.escape(r.get('function') or '')}</code> on "
             f"{html.escape(r.get('_doc', '').split('/', 1)[-1])}"
-            + (f", seeds {html.escape(str(seeds))}" if seeds else "") + "</small></td></tr>")
+            + (f", seeds {html.escape(str(seeds))}" if seeds else "") + "</small></p></div>")
     n = {v: sum(r["certified"] == v for r in recs) for v in order}
     return (f"<p>{n['proved']} proved, {n['undecided']} undecided, {n['disproved']} disproved "
             f"(a disproof fails the build).</p>"
-            "<div class='ntkbook-table-scroll'><table class='ntkbook-table ntkbook-certificates'>"
-            "<thead><tr><th>claim</th><th>what the enclosure proves</th><th>enclosure, method"
-            "</th><th>exact inputs</th></tr></thead><tbody>" + "".join(rows)
-            + "</tbody></table></div>")
+            "<div class='ntkbook-certificates'>" + "".join(rows) + "</div>")

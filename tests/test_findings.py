@@ -50,6 +50,7 @@ def test_cards_count_only_a_computed_true_as_met_and_list_every_erratum():
 def test_certificates_page_lists_enclosure_and_inputs():
     page = findings.certificates_html(RECORDS, link)
     assert "1 proved, 0 undecided" in page and "[0.12, 0.13]" in page and "abc" in page
+    assert page.count("ntkbook-cert'") == 1
 
 
 def test_gaps_come_from_the_glued_values(tmp_path):

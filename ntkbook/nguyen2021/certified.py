@@ -325,7 +325,7 @@ def exact_rank_certificate(statement: str, n_cols: int, N: int, inputs: str) -> 
 __all__ = ["Enclosure", "enclose_theorem22", "certify_condition", "decide", "forward_balls",
            "relu_ball", "sigma_min_ball", "norm2_ball", "frobenius_ball", "lambda_min_ball",
            "null_rayleigh_upper", "interval", "ball_max", "ball_min", "sqrt_ball",
-           "bounds_table_rows", "interval_bounds", "arb", "exact_rank_certificate", "GRAM_LIMIT"]
+           "bounds_table_rows", "interval_bounds", "exact_rank_certificate", "GRAM_LIMIT"]
 
 
 def exact_gd_losses(model, params: dict, X, Y, eta: float, steps: int) -> tuple[list, bool]:
