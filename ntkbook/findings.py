@@ -73,19 +73,17 @@ def _group(records) -> dict:
 
 
 def glue_values(outdir, docname: str) -> dict:
-    """The values a page glued in this build (myst-nb's executed notebook of ``docname``):
-    ``{name: text/plain}``; empty when the page was not executed in this build."""
-    path = Path(outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    """The values a page glued in this build: ``{name: text/plain}``, from the glue cache myst-nb
+    writes beside the executed notebook (``jupyter_execute/<docname>.glue.json``; the glue
+    outputs themselves are stripped from the notebook). Empty when the page did not run."""
+    path = Path(outdir).parent / "jupyter_execute" / f"{docname}.glue.json"
     if not path.exists():
         return {}
-    nb = json.loads(path.read_text(encoding="utf-8"))
     out = {}
-    for cell in nb.get("cells", []):
-        for o in cell.get("outputs", []):
-            meta = (o.get("metadata") or {}).get("scrapbook") or {}
-            if "name" in meta and "text/plain" in (o.get("data") or {}):
-                text = o["data"]["text/plain"]
-                out[meta["name"]] = "".join(text) if isinstance(text, list) else text
+    for name, output in json.loads(path.read_text(encoding="utf-8")).items():
+        text = (output.get("data") or {}).get("text/plain")
+        if text is not None:
+            out[name] = "".join(text) if isinstance(text, list) else text
     return out
 
 

@@ -54,15 +54,15 @@ def test_certificates_page_lists_enclosure_and_inputs():
 
 
 def test_gaps_come_from_the_glued_values(tmp_path):
-    nb = {"cells": [{"cell_type": "code", "outputs": [
-        {"output_type": "display_data", "metadata": {"scrapbook": {"name": "atlas_gap_min_du"}},
-         "data": {"text/plain": "7.25"}},
-        {"output_type": "display_data", "metadata": {"scrapbook": {"name": "atlas_gap_max_du"}},
-         "data": {"text/plain": ["9.5"]}}]}]}
+    cache = {"atlas_gap_min_du": {"output_type": "display_data", "metadata": {"scrapbook": {
+        "name": "atlas_gap_min_du", "mime_prefix": "application/papermill.record/"}},
+        "data": {"text/plain": "7.25"}},
+        "atlas_gap_max_du": {"output_type": "display_data", "metadata": {},
+                             "data": {"text/plain": ["9.5"]}}}
     out = tmp_path / "html"
-    path = tmp_path / "jupyter_execute" / "book" / "atlas" / "02_atlas.ipynb"
+    path = tmp_path / "jupyter_execute" / "book" / "atlas" / "02_atlas.glue.json"
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(nb))
+    path.write_text(json.dumps(cache))
     gaps = findings.atlas_gaps(findings.glue_values(out, findings.ATLAS_DOC))
     assert gaps == {"du": (7.25, 9.5)}
     svg = findings.gap_figure(gaps)
