@@ -31,6 +31,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from . import explorer
 from . import ledger as _ledger
 
 logger = logging.getLogger(__name__)
@@ -260,26 +261,15 @@ def _uri(app, fromdoc, todoc, target=None):
 
 def _ledger_page(app, docname, records):
     env = app.ntkbook_environment
-    out = [nodes.paragraph(text=(
+    return [nodes.paragraph(text=(
         f"{len(records)} claims in this build (run environment: NTKBOOK_SCALE={env['scale']}, "
         f"device {env['device']}, {env['threads']} thread(s), Python {env['python']}, numpy "
         f"{env['numpy']}, scipy {env['scipy']}, torch {env['torch']}; build key "
         f"{app.ntkbook_hash}).")),
         nodes.paragraph("", "", nodes.strong(text=_ledger.headline(records))),
-        _kind_status_table(records)]
-    rows = []
-    for rec in records:
-        ref = nodes.reference(text=rec["_doc"].split("/", 1)[-1],
-                              refuri=_uri(app, docname, rec["_doc"], anchor(rec["id"])))
-        rows.append([_cell(nodes.literal(text=rec["id"])), rec["kind"],
-                     _cell(rec["status"], [_status_class(rec["status"])]),
-                     _ledger.format_margin(rec),
-                     {True: "yes", False: "no", None: "n/a"}[rec["hypothesis_met"]],
-                     _ledger.PROVENANCE.get(rec["provenance"], rec["provenance"]),
-                     str(rec["count"]), _cell(ref)])
-    out.append(_table(["claim", "kind", "status", "margin", "hypothesis met", "provenance",
-                       "checked", "where"], rows, classes=("ntkbook-ledger", "full-width")))
-    return out
+        _kind_status_table(records),
+        explorer.explorer(explorer.in_book_order(app.env, records),
+                          lambda doc, target: _uri(app, docname, doc, target))]
 
 
 def _summary(app, records, chapter):
@@ -291,25 +281,15 @@ def _summary(app, records, chapter):
 
 
 def _claim_index(app, docname, records):
-    groups: dict = {}
-    for r in records:
-        groups.setdefault(r.get("base_id") or r["id"], []).append(r)
-    rows = []
-    for base, recs in groups.items():
-        first = recs[0]
-        cases = [r["case"] for r in recs if r.get("case")]
-        ref = nodes.reference(text=first["_doc"].split("/", 1)[-1],
-                              refuri=_uri(app, docname, first["_doc"], anchor(first["id"])))
-        stmt = nodes.paragraph()
-        stmt += nodes.math(text=first["statement"])
-        if cases:
-            stmt += nodes.Text(f" ({len(cases)} cases)")
-        rows.append([_cell(nodes.literal(text=base)), first["kind"], nodes.entry("", stmt),
-                     _cell(ref), _cell(nodes.literal(text=first.get("function") or "")),
-                     _cell(nodes.literal(text=first.get("control") or "—"))])
-    return [nodes.paragraph(text=f"{len(groups)} claim ids ({len(records)} records) in this build."),
-            _table(["claim", "kind", "statement", "page", "function", "control test"], rows,
-                   classes=("ntkbook-ledger", "ntkbook-index", "full-width"))]
+    titles = {}
+    for chapter in {r["chapter"] for r in records}:
+        title = app.env.titles.get(f"book/{chapter}/index")
+        if title is not None:
+            titles[chapter] = title.astext()
+    ledger_doc = "book/ledger" if "book/ledger" in app.env.found_docs else None
+    return explorer.claim_index(explorer.in_book_order(app.env, records),
+                                lambda doc, target: _uri(app, docname, doc, target),
+                                titles, _uri(app, docname, ledger_doc) if ledger_doc else None)
 
 
 # -- proof graphs (drawn by ntkbook.proofgraph) ----------------------------------------------------
@@ -486,6 +466,8 @@ def setup(app):
     app.add_directive("ntkbook-claim-index", ClaimIndexDirective)
     app.add_directive("ntkbook-findings", FindingsDirective)
     app.add_directive("ntkbook-certificates", CertificatesDirective)
+    app.setup_extension("ntkbook.explorer")           # the claim explorer's script and style
+    app.setup_extension("ntkbook.buildstatus")        # {ntkbook-build-status}, .ipynb downloads
     app.connect("config-inited", on_config_inited, priority=400)
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-purge-doc", on_env_purge_doc)
